@@ -1,0 +1,2 @@
+/// The Backup module; see docs/design.md for its place in Shipshape.
+public enum BackupModule {}

@@ -1,0 +1,2 @@
+/// The Compose module; see docs/design.md for its place in Shipshape.
+public enum ComposeModule {}

@@ -1,0 +1,2 @@
+/// The DockerEngine module; see docs/design.md for its place in Shipshape.
+public enum DockerEngineModule {}

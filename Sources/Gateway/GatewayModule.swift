@@ -1,0 +1,2 @@
+/// The gateway module.
+public enum GatewayModule {}

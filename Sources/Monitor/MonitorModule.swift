@@ -1,0 +1,2 @@
+/// The Monitor module; see docs/design.md for its place in Shipshape.
+public enum MonitorModule {}

@@ -1,0 +1,2 @@
+/// The RateLimit module; see docs/design.md for its place in Shipshape.
+public enum RateLimitModule {}

@@ -1,0 +1,186 @@
+/// The `backup:` section: schedule, store, encryption, retention, sources and verification.
+public struct BackupConfiguration: Sendable {
+    /// One thing to back up.
+    public enum Source: Sendable, Hashable {
+        /// PostgreSQL databases, dumped inside a compose service's container or from host:port.
+        case postgres(Postgres)
+        /// A Redis server's RDB snapshot.
+        case redis(Redis)
+        /// Files and directories, relative to the config file.
+        case files([String])
+    }
+
+    /// A PostgreSQL source.
+    public struct Postgres: Sendable, Hashable {
+        /// The compose service running PostgreSQL (dump runs inside its container).
+        public var service: String?
+        /// Or a host to connect to with a local pg_dump.
+        public var host: String?
+        /// The port with `host`.
+        public var port: Int
+        /// Databases to dump; empty means all non-template databases.
+        public var databases: [String]
+        /// The role to connect as.
+        public var user: String
+        /// A file holding the password (never the password itself).
+        public var passwordFile: String?
+    }
+
+    /// A Redis source.
+    public struct Redis: Sendable, Hashable {
+        /// The compose service running Redis.
+        public var service: String?
+        /// Or a host to connect to.
+        public var host: String?
+        /// The port with `host`.
+        public var port: Int
+        /// A file holding the password, if any.
+        public var passwordFile: String?
+    }
+
+    /// How payloads are encrypted.
+    public enum Encryption: Sendable, Hashable {
+        /// age X25519 recipients (`age1...`).
+        case recipients([String])
+        /// an age scrypt passphrase read from a file.
+        case passphraseFile(String)
+    }
+
+    /// How many backups each period keeps (restic `forget` semantics).
+    public struct Retention: Sendable, Hashable {
+        /// Newest backups kept regardless of period.
+        public var last: Int
+        /// Days kept.
+        public var daily: Int
+        /// Weeks kept.
+        public var weekly: Int
+        /// Months kept.
+        public var monthly: Int
+        /// Years kept.
+        public var yearly: Int
+
+        /// A retention policy; the default keeps 7 daily, 4 weekly and 12 monthly.
+        public init(last: Int = 0, daily: Int = 7, weekly: Int = 4, monthly: Int = 12, yearly: Int = 0) {
+            self.last = last
+            self.daily = daily
+            self.weekly = weekly
+            self.monthly = monthly
+            self.yearly = yearly
+        }
+    }
+
+    /// Cron expression for scheduled backups inside `shipshape run`.
+    public var schedule: String?
+    /// A local directory or `s3://bucket/prefix`.
+    public var store: String
+    /// Payload encryption.
+    public var encryption: Encryption
+    /// Retention policy for `prune`.
+    public var retention: Retention
+    /// What to back up.
+    public var sources: [Source]
+    /// Cron expression for scheduled verification.
+    public var verifySchedule: String?
+    /// SQL checks run against the restored scratch database; each must return true.
+    public var verifyChecks: [String]
+
+    /// A backup configuration.
+    public init(
+        schedule: String? = nil, store: String, encryption: Encryption, retention: Retention = .init(),
+        sources: [Source], verifySchedule: String? = nil, verifyChecks: [String] = []
+    ) {
+        self.schedule = schedule
+        self.store = store
+        self.encryption = encryption
+        self.retention = retention
+        self.sources = sources
+        self.verifySchedule = verifySchedule
+        self.verifyChecks = verifyChecks
+    }
+
+    init(from node: ConfigNode) throws(ConfigError) {
+        let mapping = try node.mapping(allowedKeys: [
+            "schedule", "store", "encryption", "retention", "sources", "verify",
+        ])
+        let encryptionNode = try mapping.required("encryption")
+        let encryptionMapping = try encryptionNode.mapping(allowedKeys: ["recipients", "passphrase_file"])
+        let encryption: Encryption
+        if let recipients = encryptionMapping["recipients"] {
+            let list = try recipients.stringList()
+            for (index, recipient) in list.enumerated() where !recipient.hasPrefix("age1") {
+                throw try recipients.list()[index].error("'\(recipient)' is not an age recipient (age1...)")
+            }
+            encryption = .recipients(list)
+        } else if let file = encryptionMapping["passphrase_file"] {
+            encryption = .passphraseFile(try file.string())
+        } else {
+            throw encryptionNode.error("set recipients: [age1...] or passphrase_file: FILE")
+        }
+        var retention = Retention()
+        if let retentionNode = mapping["retention"] {
+            let values = try retentionNode.mapping(allowedKeys: ["last", "daily", "weekly", "monthly", "yearly"])
+            retention = Retention(
+                last: try values["last"]?.int() ?? 0,
+                daily: try values["daily"]?.int() ?? 0,
+                weekly: try values["weekly"]?.int() ?? 0,
+                monthly: try values["monthly"]?.int() ?? 0,
+                yearly: try values["yearly"]?.int() ?? 0
+            )
+        }
+        var sources: [Source] = []
+        for element in try mapping.required("sources").list() {
+            let entry = try element.mapping(allowedKeys: ["postgres", "redis", "files"])
+            guard entry.keys.count == 1, let kind = entry.keys.first, let body = entry[kind] else {
+                throw element.error("each source is one of postgres:, redis: or files:")
+            }
+            switch kind {
+            case "postgres":
+                let values = try body.mapping(allowedKeys: [
+                    "service", "host", "port", "databases", "user", "password_file",
+                ])
+                let source = Postgres(
+                    service: try values["service"]?.string(),
+                    host: try values["host"]?.string(),
+                    port: try values["port"]?.int() ?? 5432,
+                    databases: try values["databases"]?.stringList() ?? [],
+                    user: try values["user"]?.string() ?? "postgres",
+                    passwordFile: try values["password_file"]?.string()
+                )
+                if (source.service == nil) == (source.host == nil) {
+                    throw body.error("a postgres source names either a compose 'service' or a 'host'")
+                }
+                sources.append(.postgres(source))
+            case "redis":
+                let values = try body.mapping(allowedKeys: ["service", "host", "port", "password_file"])
+                let source = Redis(
+                    service: try values["service"]?.string(),
+                    host: try values["host"]?.string(),
+                    port: try values["port"]?.int() ?? 6379,
+                    passwordFile: try values["password_file"]?.string()
+                )
+                if (source.service == nil) == (source.host == nil) {
+                    throw body.error("a redis source names either a compose 'service' or a 'host'")
+                }
+                sources.append(.redis(source))
+            default:
+                sources.append(.files(try body.stringList()))
+            }
+        }
+        var verifySchedule: String?
+        var verifyChecks: [String] = []
+        if let verifyNode = mapping["verify"] {
+            let verify = try verifyNode.mapping(allowedKeys: ["schedule", "checks"])
+            verifySchedule = try verify["schedule"]?.string()
+            verifyChecks = try verify["checks"]?.stringList() ?? []
+        }
+        self.init(
+            schedule: try mapping["schedule"]?.string(),
+            store: try mapping.required("store").string(),
+            encryption: encryption,
+            retention: retention,
+            sources: sources,
+            verifySchedule: verifySchedule,
+            verifyChecks: verifyChecks
+        )
+    }
+}

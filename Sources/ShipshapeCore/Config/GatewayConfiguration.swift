@@ -1,0 +1,157 @@
+/// The `gateway:` section: listeners, TLS, headers, compression, limits, rate limits, routes and admin.
+public struct GatewayConfiguration: Sendable {
+    /// Plain HTTP listener; redirects to HTTPS when `https` is set.
+    public var http: HostPort?
+    /// HTTPS listener.
+    public var https: HostPort?
+    /// TLS settings for the HTTPS listener.
+    public var tls: TLSConfiguration
+    /// Headers added to responses on top of the defaults; a nil value removes a default header.
+    public var headers: [(name: String, value: String?)]
+    /// Response compression.
+    public var compression: CompressionConfiguration
+    /// Timeouts and size limits.
+    public var limits: LimitsConfiguration
+    /// CIDRs whose `X-Forwarded-For` is believed.
+    public var trustedProxies: [String]
+    /// Rate limit policies and where their state lives.
+    public var rateLimits: RateLimitConfiguration
+    /// Routes, matched by host and longest path prefix.
+    public var routes: [RouteConfiguration]
+    /// The admin API and metrics listeners.
+    public var admin: AdminConfiguration
+
+    /// A gateway with defaults: HTTP on :8080, no TLS, no routes.
+    public init(
+        http: HostPort? = HostPort(host: "0.0.0.0", port: 8080),
+        https: HostPort? = nil,
+        tls: TLSConfiguration = .init(),
+        headers: [(name: String, value: String?)] = [],
+        compression: CompressionConfiguration = .init(),
+        limits: LimitsConfiguration = .init(),
+        trustedProxies: [String] = [],
+        rateLimits: RateLimitConfiguration = .init(),
+        routes: [RouteConfiguration] = [],
+        admin: AdminConfiguration = .init()
+    ) {
+        self.http = http
+        self.https = https
+        self.tls = tls
+        self.headers = headers
+        self.compression = compression
+        self.limits = limits
+        self.trustedProxies = trustedProxies
+        self.rateLimits = rateLimits
+        self.routes = routes
+        self.admin = admin
+    }
+
+    static let keys = [
+        "http", "https", "tls", "headers", "compression", "limits", "trusted_proxies", "rate_limit_store",
+        "rate_limit_failure", "rate_limits", "jwt", "routes", "admin",
+    ]
+
+    init(from node: ConfigNode) throws(ConfigError) {
+        let mapping = try node.mapping(allowedKeys: Self.keys)
+        self.init()
+        http = try mapping["http"].flatMap { node throws(ConfigError) in node.isNull ? nil : try node.hostPort() }
+        https = try mapping["https"].flatMap { node throws(ConfigError) in node.isNull ? nil : try node.hostPort() }
+        if let node = mapping["tls"] { tls = try TLSConfiguration(from: node) }
+        if https != nil, !tls.hasCertificateSource {
+            throw (mapping["https"] ?? node).error(
+                "an HTTPS listener needs certificates; set gateway.tls.certificates, self_signed or acme")
+        }
+        if let node = mapping["headers"] {
+            headers = []
+            for (name, value) in try node.entries() {
+                headers.append((name, value.isNull ? nil : try value.string()))
+            }
+        }
+        if let node = mapping["compression"] { compression = try CompressionConfiguration(from: node) }
+        if let node = mapping["limits"] { limits = try LimitsConfiguration(from: node) }
+        if let node = mapping["trusted_proxies"] {
+            trustedProxies = try node.stringList()
+            for (index, cidr) in trustedProxies.enumerated() where CIDR(cidr) == nil {
+                throw try node.list()[index].error("'\(cidr)' is not a CIDR such as 10.0.0.0/8 or ::1/128")
+            }
+        }
+        rateLimits = try RateLimitConfiguration(gatewayMapping: mapping)
+        if let node = mapping["routes"] {
+            routes = []
+            for element in try node.list() { routes.append(try RouteConfiguration(from: element)) }
+        }
+        if let node = mapping["admin"] { admin = try AdminConfiguration(from: node) }
+    }
+}
+
+/// One route: requests whose host and path prefix match go to `service`.
+public struct RouteConfiguration: Sendable, Hashable {
+    /// The path prefix, such as `/api/`.
+    public var match: String
+    /// An optional host name the request's `Host` must equal.
+    public var host: String?
+    /// The service that serves the route.
+    public var service: String
+
+    /// A route.
+    public init(match: String, host: String? = nil, service: String) {
+        self.match = match
+        self.host = host
+        self.service = service
+    }
+
+    init(from node: ConfigNode) throws(ConfigError) {
+        let mapping = try node.mapping(allowedKeys: ["match", "host", "service"])
+        let matchNode = try mapping.required("match")
+        match = try matchNode.string()
+        guard match.hasPrefix("/") else { throw matchNode.error("a route's match must be a path starting with '/'") }
+        host = try mapping["host"]?.string().lowercased()
+        service = try mapping.required("service").string()
+    }
+}
+
+/// Response compression settings.
+public struct CompressionConfiguration: Sendable {
+    /// Default smallest body worth compressing.
+    public static let defaultMinimumSize = ByteSize.kilobytes(1)
+    /// Whether compression is on.
+    public var enabled: Bool
+    /// Bodies smaller than this (by Content-Length) are sent as they are.
+    public var minSize: ByteSize
+
+    /// Compression with defaults.
+    public init(enabled: Bool = true, minSize: ByteSize = Self.defaultMinimumSize) {
+        self.enabled = enabled
+        self.minSize = minSize
+    }
+
+    init(from node: ConfigNode) throws(ConfigError) {
+        let mapping = try node.mapping(allowedKeys: ["enabled", "min_size"])
+        self.init()
+        enabled = try mapping["enabled"]?.bool() ?? true
+        minSize = try mapping["min_size"]?.byteSize() ?? Self.defaultMinimumSize
+    }
+}
+
+/// The admin API socket and the metrics listener.
+public struct AdminConfiguration: Sendable {
+    /// Default admin socket path.
+    public static let defaultSocket = "/run/shipshape/admin.sock"
+    /// The unix socket of the admin API (mode 0600).
+    public var socket: String
+    /// The Prometheus metrics listener, when set.
+    public var metrics: HostPort?
+
+    /// Admin settings with defaults.
+    public init(socket: String = Self.defaultSocket, metrics: HostPort? = HostPort(host: "127.0.0.1", port: 9180)) {
+        self.socket = socket
+        self.metrics = metrics
+    }
+
+    init(from node: ConfigNode) throws(ConfigError) {
+        let mapping = try node.mapping(allowedKeys: ["socket", "metrics"])
+        self.init()
+        socket = try mapping["socket"]?.string() ?? Self.defaultSocket
+        if let node = mapping["metrics"] { metrics = node.isNull ? nil : try node.hostPort() }
+    }
+}

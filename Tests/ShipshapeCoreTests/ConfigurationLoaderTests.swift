@@ -1,0 +1,144 @@
+import ShipshapeCore
+import Testing
+
+@Suite("shipshape.yml loader")
+struct ConfigurationLoaderTests {
+    static let contractExample = """
+        project: shop
+        compose: [docker-compose.yml]
+        gateway:
+          http: 0.0.0.0:80
+          https: 0.0.0.0:443
+          tls:
+            min_version: "1.3"
+            certificates: [{ cert: certs/shop.pem, key: certs/shop.key }]
+          headers: { X-Frame-Options: null, X-Extra: yes }
+          compression: { min_size: 1KB }
+          limits: { header_timeout: 10s, idle_timeout: 75s, max_header_size: 16KB, max_body_size: 10MB,
+                    max_connections: 10000, upstream_connect_timeout: 5s, upstream_timeout: 60s }
+          trusted_proxies: [10.0.0.0/8]
+          rate_limit_store: memory
+          rate_limits:
+            - { name: health, match: /health, rate: unlimited }
+            - { name: auth, match: /api/auth/, key: ip,               rate: 10/m,  burst: 5 }
+            - { name: ai,   match: /api/ai/,   key: header:X-User-ID, rate: 30/m }
+            - { name: api,  match: /api/,      key: header:X-User-ID, rate: 100/m, burst: 20 }
+          routes:
+            - { match: /api/, service: backend }
+            - { match: /,     service: frontend }
+          admin: { socket: /run/shipshape/admin.sock, metrics: 127.0.0.1:9180 }
+        services:
+          backend:
+            runtime: docker
+            port: 8000
+            health: { path: /health/, interval: 2s, timeout: 1s, healthy: 2, unhealthy: 3 }
+            smoke: [{ path: /api/products/, status: 200 }]
+            drain: 30s
+          frontend: { runtime: static, targets: [127.0.0.1:3000] }
+        backup:
+          schedule: "0 2 * * *"
+          store: /var/backups/shop
+          encryption: { recipients: [age1qyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqs3290gq] }
+          retention: { daily: 7, weekly: 4, monthly: 12 }
+          sources:
+            - postgres: { service: postgres, databases: [shop], user: app_user, password_file: secrets/db_password.txt }
+            - redis: { service: redis }
+            - files: [media/, config/, certs/]
+          verify: { schedule: "0 4 * * 0", checks: ["SELECT count(*) > 0 FROM users"] }
+        """
+
+    @Test("reads every key of the documented example")
+    func readsContractExample() throws {
+        let config = try ShipshapeConfiguration.parse(yaml: Self.contractExample, file: "shipshape.yml")
+        #expect(config.project == "shop")
+        #expect(config.gateway.https == HostPort(host: "0.0.0.0", port: 443))
+        #expect(config.gateway.tls.minVersion == .tls13)
+        #expect(config.gateway.limits.maxBodySize == .megabytes(10))
+        #expect(config.gateway.limits.headerTimeout == .seconds(10))
+        #expect(config.gateway.rateLimits.policies.map(\.name) == ["health", "auth", "ai", "api"])
+        #expect(config.gateway.rateLimits.policies[1].burst == 5)
+        #expect(config.gateway.rateLimits.policies[0].rate == .unlimited)
+        #expect(config.gateway.rateLimits.policies[2].rate == .limited(count: 30, period: .seconds(60)))
+        #expect(config.gateway.headers.first { $0.name == "X-Frame-Options" }?.value == nil)
+        #expect(config.gateway.routes.map(\.service) == ["backend", "frontend"])
+        #expect(config.services["backend"]?.runtime == .docker)
+        #expect(config.services["backend"]?.health.path == "/health/")
+        #expect(config.services["frontend"]?.targets == [HostPort(host: "127.0.0.1", port: 3000)])
+        #expect(config.backup?.retention == .init(daily: 7, weekly: 4, monthly: 12))
+        #expect(config.backup?.sources.count == 3)
+        #expect(config.backup?.verifyChecks == ["SELECT count(*) > 0 FROM users"])
+    }
+
+    @Test("an unknown key names the file, the line, the key path and the likely intended key")
+    func unknownKeySuggestion() throws {
+        let yaml = """
+            project: shop
+            gateway:
+              limits:
+                header_timout: 10s
+            """
+        let error = try #require(throws: ConfigError.self) {
+            try ShipshapeConfiguration.parse(yaml: yaml, file: "shipshape.yml")
+        }
+        #expect(error.line == 4)
+        #expect(error.keyPath == "gateway.limits.header_timout")
+        #expect(error.userMessage.contains("shipshape.yml:4"))
+        #expect(error.userMessage.contains("did you mean 'header_timeout'?"))
+    }
+
+    @Test("a malformed duration is reported at its line with the accepted forms")
+    func badDuration() throws {
+        let yaml = "project: shop\ngateway:\n  limits: { idle_timeout: forever }\n"
+        let error = try #require(throws: ConfigError.self) {
+            try ShipshapeConfiguration.parse(yaml: yaml, file: "x.yml")
+        }
+        #expect(error.line == 3)
+        #expect(error.keyPath == "gateway.limits.idle_timeout")
+        #expect(error.message.contains("500ms, 10s, 5m, 1h"))
+    }
+
+    @Test("a route to a service that does not exist is an error with a suggestion")
+    func routeToUnknownService() throws {
+        let yaml = """
+            project: shop
+            gateway:
+              routes:
+                - { match: /, service: fronend }
+            services:
+              frontend: { targets: [127.0.0.1:3000] }
+            """
+        let error = try #require(throws: ConfigError.self) {
+            try ShipshapeConfiguration.parse(yaml: yaml, file: "shipshape.yml")
+        }
+        #expect(error.line == 4)
+        #expect(error.message.contains("did you mean 'frontend'?"))
+    }
+
+    @Test("invalid YAML is reported with its line")
+    func invalidYAML() throws {
+        let error = try #require(throws: ConfigError.self) {
+            try ShipshapeConfiguration.parse(yaml: "project: shop\ngateway: [unclosed\n", file: "bad.yml")
+        }
+        #expect(error.line != nil)
+        #expect(error.message.hasPrefix("invalid YAML"))
+    }
+
+    @Test("an HTTPS listener without any certificate source is refused")
+    func httpsNeedsCertificates() throws {
+        let yaml = "project: shop\ngateway:\n  https: 0.0.0.0:443\n"
+        let error = try #require(throws: ConfigError.self) {
+            try ShipshapeConfiguration.parse(yaml: yaml, file: "shipshape.yml")
+        }
+        #expect(error.message.contains("certificates"))
+    }
+
+    @Test("a bad rate limit key is explained")
+    func badRateLimitKey() throws {
+        let yaml = "project: shop\ngateway:\n  rate_limits:\n    - { name: a, match: /, key: cookie:sid, rate: 1/s }\n"
+        let error = try #require(throws: ConfigError.self) {
+            try ShipshapeConfiguration.parse(yaml: yaml, file: "shipshape.yml")
+        }
+        #expect(error.keyPath == "gateway.rate_limits[0].key")
+        #expect(error.message.contains("header:NAME"))
+    }
+}
