@@ -9,7 +9,11 @@ struct ShipshapeCommand: AsyncParsableCommand {
         abstract: "Take a Docker Compose app to production: gateway, deploys, backups, audit, status.",
         version: ShipshapeVersion.current,
         subcommands: [
+            Demo.self,
+            Run.self,
+            Proxy.self,
             Config.self,
+            DemoAppCommand.self,
         ]
     )
 }

@@ -20,6 +20,10 @@ public struct GatewayConfiguration: Sendable {
     public var routes: [RouteConfiguration]
     /// The admin API and metrics listeners.
     public var admin: AdminConfiguration
+    /// Whether one JSON access log line per request is written to standard output.
+    public var accessLog: Bool
+    /// Whether the OWASP security headers are added (on by default; turn off only to measure their cost).
+    public var securityHeaders: Bool
 
     /// A gateway with defaults: HTTP on :8080, no TLS, no routes.
     public init(
@@ -32,8 +36,12 @@ public struct GatewayConfiguration: Sendable {
         trustedProxies: [String] = [],
         rateLimits: RateLimitConfiguration = .init(),
         routes: [RouteConfiguration] = [],
-        admin: AdminConfiguration = .init()
+        admin: AdminConfiguration = .init(),
+        accessLog: Bool = true,
+        securityHeaders: Bool = true
     ) {
+        self.accessLog = accessLog
+        self.securityHeaders = securityHeaders
         self.http = http
         self.https = https
         self.tls = tls
@@ -48,7 +56,7 @@ public struct GatewayConfiguration: Sendable {
 
     static let keys = [
         "http", "https", "tls", "headers", "compression", "limits", "trusted_proxies", "rate_limit_store",
-        "rate_limit_failure", "rate_limits", "jwt", "routes", "admin",
+        "rate_limit_failure", "rate_limits", "jwt", "routes", "admin", "access_log", "security_headers",
     ]
 
     init(from node: ConfigNode) throws(ConfigError) {
@@ -81,6 +89,8 @@ public struct GatewayConfiguration: Sendable {
             for element in try node.list() { routes.append(try RouteConfiguration(from: element)) }
         }
         if let node = mapping["admin"] { admin = try AdminConfiguration(from: node) }
+        accessLog = try mapping["access_log"]?.bool() ?? true
+        securityHeaders = try mapping["security_headers"]?.bool() ?? true
     }
 }
 
@@ -141,17 +151,31 @@ public struct AdminConfiguration: Sendable {
     public var socket: String
     /// The Prometheus metrics listener, when set.
     public var metrics: HostPort?
+    /// Where the active colors and targets are saved; defaults to `state.json` beside the socket.
+    public var stateFile: String?
 
     /// Admin settings with defaults.
-    public init(socket: String = Self.defaultSocket, metrics: HostPort? = HostPort(host: "127.0.0.1", port: 9180)) {
+    public init(
+        socket: String = Self.defaultSocket, metrics: HostPort? = HostPort(host: "127.0.0.1", port: 9180),
+        stateFile: String? = nil
+    ) {
         self.socket = socket
         self.metrics = metrics
+        self.stateFile = stateFile
+    }
+
+    /// The state file path in effect.
+    public var effectiveStateFile: String {
+        if let stateFile { return stateFile }
+        let directory = socket.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+        return (directory.isEmpty ? "." : directory) + "/state.json"
     }
 
     init(from node: ConfigNode) throws(ConfigError) {
-        let mapping = try node.mapping(allowedKeys: ["socket", "metrics"])
+        let mapping = try node.mapping(allowedKeys: ["socket", "metrics", "state_file"])
         self.init()
         socket = try mapping["socket"]?.string() ?? Self.defaultSocket
         if let node = mapping["metrics"] { metrics = node.isNull ? nil : try node.hostPort() }
+        stateFile = try mapping["state_file"]?.string()
     }
 }

@@ -31,6 +31,9 @@ public struct ServiceConfiguration: Sendable {
     public var targets: [HostPort]
     /// Active health check.
     public var health: HealthCheckConfiguration
+    /// Whether targets are probed before taking traffic: always for docker and process services, and for
+    /// static ones that configure `health:`.
+    public var healthCheckEnabled: Bool
     /// Smoke tests run against the new color before it takes traffic.
     public var smoke: [SmokeTestConfiguration]
     /// How long in-flight requests on the old color get after a switch.
@@ -58,6 +61,7 @@ public struct ServiceConfiguration: Sendable {
         self.command = command
         self.targets = targets
         self.health = health
+        self.healthCheckEnabled = runtime != .static
         self.smoke = smoke
         self.drain = drain
         self.bake = bake
@@ -100,6 +104,7 @@ public struct ServiceConfiguration: Sendable {
             throw node.error("a docker service needs 'port:', the port the container listens on")
         default: break
         }
+        healthCheckEnabled = runtime != .static || mapping.contains("health")
         if let healthNode = mapping["health"] { health = try HealthCheckConfiguration(from: healthNode) }
         if let smokeNode = mapping["smoke"] {
             for element in try smokeNode.list() { smoke.append(try SmokeTestConfiguration(from: element)) }

@@ -1,0 +1,106 @@
+import Foundation
+import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
+import ShipshapeCore
+
+/// The admin API (HTTP/JSON over a unix socket): list services, register targets, switch colors, maintenance.
+struct AdminAPI: Sendable {
+    let runtime: GatewayRuntime
+    let stateFile: GatewayStateFile?
+
+    struct TargetsBody: Codable { var targets: [String] }
+    struct SwitchBody: Codable {
+        var color: Color
+        var force: Bool?
+    }
+    struct MaintenanceBody: Codable {
+        var enabled: Bool
+        var message: String?
+        var retryAfter: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case enabled, message
+            case retryAfter = "retry_after"
+        }
+    }
+
+    func respond(to request: SmallRequest) -> SmallResponse {
+        do {
+            return try route(request)
+        } catch let error as AdminError {
+            return errorResponse(status: error.status, error.userMessage)
+        } catch {
+            return errorResponse(status: 400, "invalid request body: \(error)")
+        }
+    }
+
+    func route(_ request: SmallRequest) throws -> SmallResponse {
+        let parts = request.path.split(separator: "?").first.map { $0.split(separator: "/").map(String.init) } ?? []
+        let method = request.method
+        if method == .GET, parts == ["v1", "services"] {
+            return try json(runtime.registry.snapshot())
+        }
+        if method == .GET, parts == ["v1", "health"] {
+            return SmallResponse(status: .ok, body: #"{"status":"ok"}"#)
+        }
+        if method == .POST, parts == ["v1", "maintenance"] {
+            let body = try decode(MaintenanceBody.self, request.body)
+            runtime.setMaintenance(enabled: body.enabled, message: body.message, retryAfter: body.retryAfter ?? 60)
+            return SmallResponse(status: .ok, body: #"{"maintenance":\#(body.enabled)}"#)
+        }
+        guard parts.count >= 3, parts[0] == "v1", parts[1] == "services" else {
+            return errorResponse(status: 404, "no such admin endpoint: \(method) \(request.path)")
+        }
+        let name = parts[2]
+        switch (method, Array(parts.dropFirst(3))) {
+        case (.GET, []):
+            guard let service = runtime.registry.snapshot().first(where: { $0.name == name }) else {
+                throw AdminError.unknownService(name)
+            }
+            return try json(service)
+        case (.PUT, let rest) where rest.count == 2 && rest[0] == "targets":
+            guard let color = Color(rawValue: rest[1]) else { throw AdminError.badRequest("color is blue or green") }
+            let body = try decode(TargetsBody.self, request.body)
+            var targets: [HostPort] = []
+            for text in body.targets {
+                guard let target = HostPort(configText: text) else {
+                    throw AdminError.badRequest("'\(text)' is not host:port")
+                }
+                targets.append(target)
+            }
+            try runtime.registry.setTargets(service: name, color: color, targets: targets)
+            runtime.tunnels.close(service: name, color: color, keeping: targets)
+            try persist()
+            return try json(runtime.registry.snapshot().first { $0.name == name })
+        case (.POST, ["switch"]):
+            let body = try decode(SwitchBody.self, request.body)
+            try runtime.registry.activate(service: name, color: body.color, force: body.force ?? false)
+            try persist()
+            return try json(runtime.registry.snapshot().first { $0.name == name })
+        default:
+            return errorResponse(status: 404, "no such admin endpoint: \(method) \(request.path)")
+        }
+    }
+
+    func persist() throws {
+        try stateFile?.save(runtime.registry.snapshot())
+    }
+
+    func decode<T: Decodable>(_ type: T.Type, _ body: ByteBuffer) throws -> T {
+        try JSONDecoder().decode(type, from: body)
+    }
+
+    func json<T: Encodable>(_ value: T) throws -> SmallResponse {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.sortedKeys]
+        return SmallResponse(status: .ok, body: String(decoding: try encoder.encode(value), as: UTF8.self))
+    }
+
+    func errorResponse(status: Int, _ message: String) -> SmallResponse {
+        var writer = JSONLineWriter()
+        writer.field("error", string: message)
+        return SmallResponse(status: HTTPResponseStatus(statusCode: status), body: writer.finish())
+    }
+}

@@ -1,0 +1,248 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOExtras
+import NIOHTTP1
+import NIOPosix
+import ServiceLifecycle
+import ShipshapeCore
+import Synchronization
+import UnixSignals
+
+/// The edge gateway as a long-running service: listeners, the admin API, the metrics endpoint and the
+/// health monitor. SIGHUP reloads certificates; graceful shutdown stops accepting and drains in-flight work.
+public final class Gateway: Service, Sendable {
+    /// Where the gateway ended up listening (ports chosen by the system when configured as 0).
+    public struct BoundAddresses: Sendable {
+        /// The plain HTTP listener.
+        public var http: SocketAddress?
+        /// The HTTPS listener.
+        public var https: SocketAddress?
+        /// The metrics listener.
+        public var metrics: SocketAddress?
+        /// The admin API socket path.
+        public var adminSocket: String?
+    }
+
+    let configuration: ShipshapeConfiguration
+    let logger: Logger
+    let group: any EventLoopGroup
+    let runtime: GatewayRuntime
+    let tls: TLSContextStore?
+    let stateFile: GatewayStateFile
+    let bound: EventLoopPromise<BoundAddresses>
+    let connections = ConnectionRegistry()
+
+    /// Prepares the gateway: loads certificates and saved state; nothing listens until `run()`.
+    public init(
+        configuration: ShipshapeConfiguration,
+        logger: Logger = Logger(label: "shipshape.gateway"),
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        accessLogSink: LogSink = .standardOutput
+    ) throws {
+        self.configuration = configuration
+        self.logger = logger
+        self.group = group
+        let gateway = configuration.gateway
+        let registry = ServiceRegistry(services: configuration.services)
+        stateFile = GatewayStateFile(path: configuration.resolve(gateway.admin.effectiveStateFile))
+        if let saved = try stateFile.load() {
+            registry.restore(saved)
+            logger.info("restored colors and targets", metadata: ["state_file": .string(stateFile.path)])
+        }
+        runtime = GatewayRuntime(
+            configuration: gateway, registry: registry,
+            pools: UpstreamPools(group: group, connectTimeout: .nanoseconds(gateway.limits.upstreamConnectTimeout.nanoseconds)),
+            metrics: GatewayMetrics(registry: ShipshapeMetrics.registry, enabled: gateway.admin.metrics != nil),
+            admission: nil, accessLogSink: accessLogSink)
+        tls = gateway.https == nil ? nil : try TLSContextStore(configuration: gateway.tls, resolvePath: configuration.resolve)
+        bound = group.next().makePromise(of: BoundAddresses.self)
+    }
+
+    /// The live service registry (colors, targets, health).
+    public var registry: ServiceRegistry { runtime.registry }
+
+    /// Waits until every listener is bound and returns the addresses.
+    public func addresses() async throws -> BoundAddresses { try await bound.futureResult.get() }
+
+    public func run() async throws {
+        let gateway = configuration.gateway
+        var listeners: [(channel: any Channel, quiescing: ServerQuiescingHelper)] = []
+        var internalServers: [any Channel] = []
+        var addresses = BoundAddresses()
+        do {
+            if let https = gateway.https, let tls {
+                let listener = try await bind(https, pipeline: GatewayPipeline(runtime: runtime, tls: tls, redirectToHTTPSPort: nil))
+                listeners.append(listener)
+                addresses.https = listener.channel.localAddress
+            }
+            if let http = gateway.http {
+                let redirectPort = gateway.https == nil ? nil : (addresses.https?.port ?? gateway.https?.port)
+                let listener = try await bind(http, pipeline: GatewayPipeline(runtime: runtime, tls: nil, redirectToHTTPSPort: redirectPort))
+                listeners.append(listener)
+                addresses.http = listener.channel.localAddress
+            }
+            if let metrics = gateway.admin.metrics {
+                let server = try await bindSmallServer(host: metrics.host, port: metrics.port) { request in
+                    request.path.hasPrefix("/metrics")
+                        ? SmallResponse(status: .ok, contentType: "text/plain; version=0.0.4", body: ShipshapeMetrics.render())
+                        : SmallResponse(status: .ok, body: #"{"status":"ok"}"#)
+                }
+                internalServers.append(server)
+                addresses.metrics = server.localAddress
+            }
+            let socketPath = configuration.resolve(gateway.admin.socket)
+            let api = AdminAPI(runtime: runtime, stateFile: stateFile)
+            internalServers.append(try await bindAdminSocket(socketPath) { api.respond(to: $0) })
+            addresses.adminSocket = socketPath
+        } catch {
+            for listener in listeners { try? await listener.channel.close() }
+            for server in internalServers { try? await server.close() }
+            bound.fail(error)
+            throw GatewayError.bindFailed(reason: "\(error)")
+        }
+        bound.succeed(addresses)
+        logger.info(
+            "gateway listening",
+            metadata: [
+                "http": .string(addresses.http.map { "\($0)" } ?? "-"), "https": .string(addresses.https.map { "\($0)" } ?? "-"),
+                "admin_socket": .string(addresses.adminSocket ?? "-"),
+            ])
+
+        let monitor = HealthMonitor(
+            services: configuration.services, registry: runtime.registry, metrics: runtime.metrics, group: group,
+            logger: logger)
+        await withTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { await monitor.run() }
+            tasks.addTask { await self.reloadOnHangup() }
+            tasks.addTask { try? await gracefulShutdown() }
+            await tasks.next()
+            tasks.cancelAll()
+        }
+        await drain(listeners: listeners)
+        for server in internalServers { try? await server.close() }
+        runtime.pools.closeAll()
+        logger.info("gateway stopped")
+    }
+
+    /// Stops accepting, lets in-flight requests finish (bounded by `limits.shutdown_timeout`), then closes.
+    func drain(listeners: [(channel: any Channel, quiescing: ServerQuiescingHelper)]) async {
+        logger.info("draining", metadata: ["open_connections": .stringConvertible(connections.count)])
+        let drained = group.next().makePromise(of: Void.self)
+        let all = EventLoopFuture.andAllComplete(
+            listeners.map { listener in
+                let promise = group.next().makePromise(of: Void.self)
+                listener.quiescing.initiateShutdown(promise: promise)
+                return promise.futureResult
+            }, on: group.next())
+        all.cascade(to: drained)
+        let timeout = configuration.gateway.limits.shutdownTimeout
+        let forced = group.next().scheduleTask(in: .nanoseconds(timeout.nanoseconds)) { [connections] in
+            connections.closeAll()
+        }
+        try? await drained.futureResult.get()
+        forced.cancel()
+    }
+
+    func reloadOnHangup() async {
+        let signals = await UnixSignalsSequence(trapping: .sighup)
+        for await _ in signals {
+            guard let tls else { continue }
+            do {
+                try tls.reload()
+                logger.info("certificates reloaded", metadata: ["names": .string("\(tls.servedNames)")])
+            } catch {
+                logger.error("certificate reload failed; still serving the previous certificates", metadata: ["error": .string("\(error)")])
+            }
+        }
+    }
+
+    func bind(_ address: HostPort, pipeline: GatewayPipeline) async throws -> (channel: any Channel, quiescing: ServerQuiescingHelper) {
+        let quiescing = ServerQuiescingHelper(group: group)
+        let connections = self.connections
+        let channel = try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(quiescing.makeServerChannelHandler(channel: channel))
+                }
+            }
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.allowRemoteHalfClosure, value: false)
+            .childChannelInitializer { channel in
+                connections.add(channel)
+                return pipeline.configure(channel)
+            }
+            .bind(host: address.host, port: address.port)
+            .get()
+        return (channel, quiescing)
+    }
+
+    func bindSmallServer(
+        host: String, port: Int, respond: @escaping @Sendable (SmallRequest) -> SmallResponse
+    ) async throws -> any Channel {
+        try await ServerBootstrap(group: group)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                    try channel.pipeline.syncOperations.addHandler(SmallHTTPServerHandler(respond: respond))
+                }
+            }
+            .bind(host: host, port: port)
+            .get()
+    }
+
+    func bindAdminSocket(
+        _ path: String, respond: @escaping @Sendable (SmallRequest) -> SmallResponse
+    ) async throws -> any Channel {
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let channel = try await ServerBootstrap(group: group)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                    try channel.pipeline.syncOperations.addHandler(SmallHTTPServerHandler(respond: respond))
+                }
+            }
+            .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true)
+            .get()
+        // Only the owner may drive the gateway: the socket can switch traffic.
+        guard chmod(path, 0o600) == 0 else { throw GatewayError.bindFailed(reason: "cannot chmod 0600 \(path)") }
+        return channel
+    }
+}
+
+/// Every open client connection, so shutdown can close what did not finish within the drain timeout.
+final class ConnectionRegistry: Sendable {
+    let channels = Mutex<[ObjectIdentifier: any Channel]>([:])
+
+    func add(_ channel: any Channel) {
+        let key = ObjectIdentifier(channel)
+        channels.withLock { $0[key] = channel }
+        channel.closeFuture.whenComplete { [weak self] _ in
+            _ = self?.channels.withLock { $0.removeValue(forKey: key) }
+        }
+    }
+
+    var count: Int { channels.withLock { $0.count } }
+
+    func closeAll() {
+        for channel in channels.withLock({ Array($0.values) }) { channel.close(promise: nil) }
+    }
+}
+
+/// Why the gateway could not start or run.
+public enum GatewayError: UserFacingError {
+    /// A listener could not be bound.
+    case bindFailed(reason: String)
+
+    public var userMessage: String {
+        switch self {
+        case .bindFailed(let reason):
+            "the gateway could not listen: \(reason); check that the ports are free and that this user may bind them "
+                + "(ports below 1024 need root or CAP_NET_BIND_SERVICE)"
+        }
+    }
+}

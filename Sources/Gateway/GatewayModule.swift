@@ -1,2 +1,0 @@
-/// The gateway module.
-public enum GatewayModule {}

@@ -1,0 +1,126 @@
+import NIOCore
+import NIOHTTP1
+import NIOHTTP2
+import NIOHTTPCompression
+import NIOSSL
+import ShipshapeCore
+
+/// Builds the channel pipelines of client connections: TLS, ALPN, HTTP/1.1 or HTTP/2, limits, proxy.
+struct GatewayPipeline: Sendable {
+    let runtime: GatewayRuntime
+    let tls: TLSContextStore?
+    /// When set, the plain listener redirects to HTTPS on this port.
+    let redirectToHTTPSPort: Int?
+
+    var limits: LimitsConfiguration { runtime.configuration.limits }
+
+    /// Configures a freshly accepted connection.
+    func configure(_ channel: any Channel) -> EventLoopFuture<Void> {
+        channel.eventLoop.makeCompletedFuture {
+            let active = runtime.activeConnections.wrappingAdd(1, ordering: .relaxed).newValue
+            runtime.metrics.connectionOpened()
+            channel.closeFuture.whenComplete { _ in
+                runtime.activeConnections.wrappingSubtract(1, ordering: .relaxed)
+                runtime.metrics.connectionClosed()
+            }
+            if active > limits.maxConnections {
+                let response = GatewayErrorResponse.overloaded.encoded(
+                    requestID: RequestID.generate(), allocator: channel.allocator)
+                channel.writeAndFlush(response).whenComplete { _ in channel.close(promise: nil) }
+                return false
+            }
+            let peer = channel.remoteAddress?.ipAddress ?? "0.0.0.0"
+            if let tls {
+                try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls.context))
+            }
+            try channel.pipeline.syncOperations.addHandler(
+                HeadDeadlineHandler(
+                    headerTimeout: .nanoseconds(limits.headerTimeout.nanoseconds),
+                    idleTimeout: .nanoseconds(limits.idleTimeout.nanoseconds)))
+            if tls == nil {
+                try configureHTTP1(channel, info: ConnectionInfo(peerIP: peer, scheme: "http", isHTTP2: false))
+            }
+            return true
+        }.flatMap { accepted in
+            guard tls != nil, accepted else { return channel.eventLoop.makeSucceededVoidFuture() }
+            let peer = channel.remoteAddress?.ipAddress ?? "0.0.0.0"
+            return channel.configureHTTP2SecureUpgrade(
+                h2ChannelConfigurator: { channel in
+                    // HTTP/2 has its own framing and flow control: the header deadline ends with the handshake.
+                    if let deadline = try? channel.pipeline.syncOperations.handler(type: HeadDeadlineHandler.self) {
+                        channel.pipeline.syncOperations.removeHandler(deadline, promise: nil)
+                    }
+                    return channel.configureHTTP2Pipeline(
+                        mode: .server, connectionConfiguration: .init(), streamConfiguration: .init()
+                    ) { stream in
+                        stream.eventLoop.makeCompletedFuture {
+                            try configureStream(stream, info: ConnectionInfo(peerIP: peer, scheme: "https", isHTTP2: true))
+                        }
+                    }.map { _ in }
+                },
+                http1ChannelConfigurator: { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try configureHTTP1(channel, info: ConnectionInfo(peerIP: peer, scheme: "https", isHTTP2: false))
+                    }
+                })
+        }
+    }
+
+    func configureHTTP1(_ channel: any Channel, info: ConnectionInfo) throws {
+        var decoderLimits = NIOHTTPDecoderLimitConfiguration()
+        decoderLimits.maxHeaderListSize = limits.maxHeaderSize.bytes
+        decoderLimits.maxHeaderFieldSize = limits.maxHeaderSize.bytes
+        let operations = channel.pipeline.syncOperations
+        try operations.addHandler(HTTPResponseEncoder(configuration: .init()))
+        try operations.addHandler(
+            ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes, informationalResponseStrategy: .drop, limitConfiguration: decoderLimits)))
+        try operations.addHandler(HTTPServerPipelineHandler())
+        try operations.addHandler(ProtocolErrorHandler())
+        if let port = redirectToHTTPSPort {
+            try operations.addHandler(RedirectHandler(httpsPort: port))
+        }
+        try addProxyHandlers(operations, info: info)
+    }
+
+    func configureStream(_ stream: any Channel, info: ConnectionInfo) throws {
+        let operations = stream.pipeline.syncOperations
+        try operations.addHandler(HTTP2FramePayloadToHTTP1ServerCodec())
+        try addProxyHandlers(operations, info: info)
+    }
+
+    func addProxyHandlers(_ operations: ChannelPipeline.SynchronousOperations, info: ConnectionInfo) throws {
+        try operations.addHandler(InterimResponseHandler())
+        let compression = runtime.configuration.compression
+        if compression.enabled {
+            let minimum = compression.minSize.bytes
+            try operations.addHandler(AcceptEncodingHandler())
+            try operations.addHandler(
+                HTTPResponseCompressor(responseCompressionPredicate: { head, supported in
+                    CompressionPolicy.shouldCompress(head: head, minimumSize: minimum) ? .compressIfPossible : .doNotCompress
+                }))
+        }
+        try operations.addHandler(ProxyHandler(runtime: runtime, connection: info))
+    }
+}
+
+/// Which responses are worth compressing.
+enum CompressionPolicy {
+    static let compressibleTypes = [
+        "text/", "application/json", "application/javascript", "application/xml", "application/xhtml+xml",
+        "application/rss+xml", "application/atom+xml", "image/svg+xml", "application/wasm",
+        "application/manifest+json", "application/ld+json", "application/problem+json",
+    ]
+
+    /// Compress compressible types above the minimum size, never what is already encoded, never ranges.
+    static func shouldCompress(head: HTTPResponseHead, minimumSize: Int) -> Bool {
+        let headers = head.headers
+        if headers.contains(name: "content-encoding") || headers.contains(name: "content-range") { return false }
+        if head.status == .switchingProtocols || head.status == .noContent || head.status == .notModified { return false }
+        if headers[canonicalForm: "cache-control"].contains(where: { $0.lowercased() == "no-transform" }) { return false }
+        guard let type = headers.first(name: "content-type")?.lowercased(),
+            compressibleTypes.contains(where: { type.hasPrefix($0) })
+        else { return false }
+        if let length = headers.first(name: "content-length").flatMap(Int.init), length < minimumSize { return false }
+        return true
+    }
+}

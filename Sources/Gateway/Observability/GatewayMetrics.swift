@@ -1,0 +1,85 @@
+import Prometheus
+import ShipshapeCore
+import Synchronization
+
+/// The gateway's Prometheus metrics, with label sets cached so a request costs one dictionary lookup.
+final class GatewayMetrics: Sendable {
+    /// Request duration buckets, in seconds.
+    static let durationBuckets: [Duration] = [
+        .milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
+        .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5),
+        .seconds(10),
+    ]
+
+    struct RequestKey: Hashable {
+        let route: String
+        let status: Int
+        let color: String
+    }
+
+    let registry: PrometheusCollectorRegistry
+    let enabled: Bool
+    let requests = Mutex<[RequestKey: Counter]>([:])
+    let durations = Mutex<[String: DurationHistogram]>([:])
+    let rateLimited = Mutex<[String: Counter]>([:])
+    let connections: Gauge
+
+    init(registry: PrometheusCollectorRegistry, enabled: Bool) {
+        self.registry = registry
+        self.enabled = enabled
+        connections = registry.makeGauge(
+            descriptor: MetricNameDescriptor(metricName: "shipshape_connections_active", unitName: "", helpText: "Open client connections"))
+    }
+
+    func recordRequest(route: String, status: Int, color: String, duration: Duration) {
+        guard enabled else { return }
+        let key = RequestKey(route: route, status: status, color: color)
+        let counter = requests.withLock { cache in
+            if let counter = cache[key] { return counter }
+            let counter = registry.makeCounter(
+                descriptor: MetricNameDescriptor(metricName: "shipshape_http_requests_total", unitName: "", helpText: "Requests answered by the gateway"),
+                labels: [("route", route), ("status", String(status)), ("color", color)])
+            cache[key] = counter
+            return counter
+        }
+        counter.increment()
+        let histogram = durations.withLock { cache in
+            if let histogram = cache[route] { return histogram }
+            let histogram = registry.makeDurationHistogram(
+                descriptor: MetricNameDescriptor(
+                    metricName: "shipshape_http_request_duration_seconds", unitName: "", helpText: "Time from request head to response end"),
+                labels: [("route", route)], buckets: Self.durationBuckets)
+            cache[route] = histogram
+            return histogram
+        }
+        histogram.record(duration)
+    }
+
+    func recordRateLimited(policy: String) {
+        let counter = rateLimited.withLock { cache in
+            if let counter = cache[policy] { return counter }
+            let counter = registry.makeCounter(
+                descriptor: MetricNameDescriptor(metricName: "shipshape_rate_limited_total", unitName: "", helpText: "Requests refused by a rate limit policy"),
+                labels: [("policy", policy)])
+            cache[policy] = counter
+            return counter
+        }
+        counter.increment()
+    }
+
+    func connectionOpened() { connections.increment() }
+    func connectionClosed() { connections.decrement() }
+
+    /// Publishes `shipshape_upstream_healthy{service,color,target}` from a registry snapshot.
+    func publishHealth(_ services: [ServiceSnapshot]) {
+        for service in services {
+            for target in service.targets {
+                registry.makeGauge(
+                    descriptor: MetricNameDescriptor(
+                        metricName: "shipshape_upstream_healthy", unitName: "", helpText: "1 when the target passes its health checks"),
+                    labels: [("service", service.name), ("color", target.color.rawValue), ("target", target.address)]
+                ).set(to: target.state == .healthy ? 1 : 0)
+            }
+        }
+    }
+}

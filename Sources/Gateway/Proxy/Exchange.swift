@@ -1,0 +1,53 @@
+import NIOCore
+import NIOHTTP1
+import ShipshapeCore
+
+/// One request/response pair passing through the gateway, with what the access log and metrics need.
+final class Exchange {
+    let requestID: String
+    let started: NIODeadline
+    let method: HTTPMethod
+    let path: String
+    let clientIP: String
+    let userAgent: String
+    let keepAlive: Bool
+    let isUpgrade: Bool
+    /// The request as it will be sent upstream (rewritten headers).
+    var upstreamHead: HTTPRequestHead
+    var service: String?
+    var route: String = "-"
+    var target: HostPort?
+    var color: Color?
+    var status: HTTPResponseStatus?
+    var bytesSent = 0
+    var requestBodyBytes = 0
+    var requestEnded = false
+    var responseStarted = false
+    var bodyForwarded = false
+    var retried = false
+    /// Request parts received before the upstream connection was ready (at most one read's worth).
+    var buffered: [HTTPClientRequestPart] = []
+    /// Headers added to the response by the gateway (rate limit quota).
+    var extraResponseHeaders: [(name: String, value: String)] = []
+    var lease: UpstreamConnectionPool.Lease?
+    var responseTimeout: Scheduled<Void>?
+
+    init(head: HTTPRequestHead, requestID: String, clientIP: String, isUpgrade: Bool) {
+        self.requestID = requestID
+        self.started = .now()
+        self.method = head.method
+        self.path = head.uri
+        self.clientIP = clientIP
+        self.userAgent = head.headers.first(name: "user-agent") ?? "-"
+        self.keepAlive = head.isKeepAlive
+        self.isUpgrade = isUpgrade
+        self.upstreamHead = head
+    }
+
+    var durationMilliseconds: Double {
+        Double((NIODeadline.now() - started).nanoseconds) / 1_000_000
+    }
+}
+
+@available(*, unavailable)
+extension Exchange: Sendable {}

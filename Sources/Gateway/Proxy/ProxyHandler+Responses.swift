@@ -1,0 +1,61 @@
+import NIOCore
+import NIOHTTP1
+import ShipshapeCore
+
+extension ProxyHandler {
+    /// Answers the current request from the gateway itself (errors, 429, maintenance, health).
+    func respond(
+        _ response: GatewayErrorResponse, exchange: Exchange, context: ChannelHandlerContext, forceClose: Bool = false
+    ) {
+        if exchange.responseStarted {
+            // Part of the upstream's answer is already on the wire: an error can only be told by closing.
+            abortUpstream(exchange)
+            exchange.status = response.status
+            runtime.recordCompleted(exchange)
+            state = .closed
+            context.close(promise: nil)
+            return
+        }
+        state = .responding(exchange)
+        exchange.status = response.status
+        let body = response.jsonBody(requestID: exchange.requestID)
+        var headers = HTTPHeaders()
+        headers.add(name: "content-type", value: "application/json")
+        headers.add(name: "content-length", value: String(body.utf8.count))
+        for (name, value) in response.extraHeaders { headers.add(name: name, value: value) }
+        runtime.decorate(&headers, requestID: exchange.requestID, secure: connection.isSecure, extra: exchange.extraResponseHeaders)
+        let close = forceClose || !exchange.keepAlive
+        if close, !connection.isHTTP2 { headers.add(name: "connection", value: "close") }
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: response.status, headers: headers))), promise: nil)
+        if exchange.method != .HEAD {
+            exchange.bytesSent = body.utf8.count
+            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))), promise: nil)
+        }
+        finish(exchange, context: context, trailers: nil, close: close)
+    }
+
+    /// `GET /health` on the gateway itself.
+    func respondHealth(exchange: Exchange, context: ChannelHandlerContext) {
+        var response = GatewayErrorResponse(status: .ok, code: "ok", message: "")
+        response.body = #"{"status":"ok"}"#
+        exchange.route = GatewayRuntime.healthPath
+        respond(response, exchange: exchange, context: context)
+    }
+
+    /// Ends the response, logs and counts the exchange, and returns to idle (or closes).
+    func finish(_ exchange: Exchange, context: ChannelHandlerContext, trailers: HTTPHeaders?, close: Bool) {
+        runtime.recordCompleted(exchange)
+        let mustClose = close || !exchange.keepAlive
+        // A request body still arriving after the answer can't be skipped safely on HTTP/1: close instead.
+        let unreadBody = !exchange.requestEnded && !connection.isHTTP2
+        state = .idle
+        exchange.buffered.removeAll()
+        if mustClose || unreadBody {
+            state = .closed
+            context.writeAndFlush(wrapOutboundOut(.end(trailers))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        } else {
+            context.writeAndFlush(wrapOutboundOut(.end(trailers)), promise: nil)
+        }
+        resumeReading()
+    }
+}

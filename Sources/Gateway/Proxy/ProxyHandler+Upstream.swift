@@ -1,0 +1,178 @@
+import NIOCore
+import NIOHTTP1
+import ShipshapeCore
+
+extension ProxyHandler {
+    /// Applies rate limits, then connects. With a shared store the decision arrives later on this loop.
+    func admit(_ exchange: Exchange, pathOnly: String, host: String?, context: ChannelHandlerContext) {
+        guard let admission = runtime.admission else {
+            connect(exchange, context: context)
+            return
+        }
+        state = .admitting(exchange)
+        let decision = admission.admit(
+            method: exchange.method.rawValue, path: pathOnly, host: host, clientIP: exchange.clientIP,
+            headers: exchange.upstreamHead.headers, eventLoop: context.eventLoop)
+        // An already-decided future (the in-memory store) runs this callback at once, on this loop.
+        decision.assumeIsolated().whenComplete { result in
+            guard case .admitting(let current) = self.state, current === exchange, let context = self.context else { return }
+            switch result {
+            case .success(let verdict): self.admitted(exchange, verdict: verdict, context: context)
+            case .failure: self.respond(.rateLimitUnavailable, exchange: exchange, context: context)
+            }
+        }
+    }
+
+    func admitted(_ exchange: Exchange, verdict: AdmissionVerdict, context: ChannelHandlerContext) {
+        exchange.extraResponseHeaders = verdict.headers
+        if let rejection = verdict.rejection {
+            runtime.metrics.recordRateLimited(policy: rejection.policy)
+            respond(rejection.response, exchange: exchange, context: context)
+            return
+        }
+        connect(exchange, context: context)
+    }
+
+    /// Picks a target of the active color and leases a connection to it.
+    func connect(_ exchange: Exchange, context: ChannelHandlerContext, fresh: Bool = false) {
+        guard let service = exchange.service else { return }
+        switch runtime.registry.pick(service: service) {
+        case .unknownService, .noHealthyTarget:
+            respond(.noHealthyTarget, exchange: exchange, context: context)
+            return
+        case .target(let target, let color):
+            exchange.target = target
+            exchange.color = color
+        }
+        guard let pool = runtime.pools.pool(for: context.eventLoop), let target = exchange.target else {
+            respond(.badGateway, exchange: exchange, context: context)
+            return
+        }
+        state = .connecting(exchange)
+        let lease = fresh ? pool.connect(target) : pool.acquire(target)
+        lease.assumeIsolated().whenComplete { result in
+            guard case .connecting(let current) = self.state, current === exchange, let context = self.context else {
+                if case .success(let lease) = result { lease.channel.close(promise: nil) }
+                return
+            }
+            switch result {
+            case .success(let lease):
+                self.startForwarding(exchange, lease: lease, context: context)
+            case .failure:
+                if let color = exchange.color {
+                    self.runtime.registry.connectFailed(service: service, color: color, target: target)
+                }
+                if !exchange.retried {
+                    exchange.retried = true
+                    self.connect(exchange, context: context, fresh: true)
+                } else {
+                    self.respond(.badGateway, exchange: exchange, context: context)
+                }
+            }
+        }
+    }
+
+    func startForwarding(_ exchange: Exchange, lease: UpstreamConnectionPool.Lease, context: ChannelHandlerContext) {
+        exchange.lease = lease
+        lease.handler.delegate = self
+        lease.handler.clientWritable = context.channel.isWritable
+        state = .proxying(exchange)
+        let channel = lease.channel
+        channel.write(HTTPClientRequestPart.head(exchange.upstreamHead), promise: nil)
+        for part in exchange.buffered { channel.write(part, promise: nil) }
+        exchange.buffered.removeAll()
+        channel.flush()
+        let timeout = TimeAmount.nanoseconds(runtime.configuration.limits.upstreamTimeout.nanoseconds)
+        exchange.responseTimeout = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) { [weak self] in
+            guard let self, case .proxying(let current) = self.state, current === exchange, !exchange.responseStarted,
+                let context = self.context
+            else { return }
+            self.abortUpstream(exchange)
+            self.respond(.gatewayTimeout, exchange: exchange, context: context, forceClose: !exchange.requestEnded)
+        }
+        resumeReading()
+    }
+}
+
+// MARK: - Upstream → client
+
+extension ProxyHandler: UpstreamResponseDelegate {
+    func upstreamResponseHead(_ head: HTTPResponseHead) {
+        guard case .proxying(let exchange) = state, let context else { return }
+        if head.status.code < 200, head.status != .switchingProtocols { return }
+        exchange.responseTimeout?.cancel()
+        exchange.responseStarted = true
+        exchange.status = head.status
+        var response = head
+        response.version = exchange.upstreamHead.version == .http1_0 ? .http1_0 : .http1_1
+        let isTunnel = exchange.isUpgrade && head.status == .switchingProtocols
+        HopByHopHeaders.strip(&response.headers, keepUpgrade: isTunnel)
+        if isTunnel, let upgrade = head.headers.first(name: "upgrade") {
+            response.headers.replaceOrAdd(name: "upgrade", value: upgrade)
+        }
+        runtime.decorate(&response.headers, requestID: exchange.requestID, secure: connection.isSecure, extra: exchange.extraResponseHeaders)
+        if !exchange.keepAlive, !connection.isHTTP2 { response.headers.replaceOrAdd(name: "connection", value: "close") }
+        context.write(wrapOutboundOut(.head(response)), promise: nil)
+        if isTunnel { context.flush() }
+    }
+
+    func upstreamResponseBody(_ body: ByteBuffer) {
+        guard case .proxying(let exchange) = state, let context else { return }
+        exchange.bytesSent += body.readableBytes
+        context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+    }
+
+    func upstreamResponseEnd(_ trailers: HTTPHeaders?) {
+        guard case .proxying(let exchange) = state, let context else { return }
+        if exchange.isUpgrade, exchange.status == .switchingProtocols {
+            // The 101 is complete; what follows on both connections is the upgraded protocol's bytes.
+            startTunnel(exchange, context: context)
+            return
+        }
+        exchange.responseTimeout?.cancel()
+        let lease = exchange.lease
+        exchange.lease = nil
+        if let lease, let target = exchange.target {
+            if exchange.requestEnded {
+                runtime.pools.pool(for: context.eventLoop)?.release(lease, target: target)
+            } else {
+                // The upstream answered before reading the whole body: the connection's framing is unknown.
+                lease.channel.close(promise: nil)
+            }
+        }
+        finish(exchange, context: context, trailers: trailers, close: !exchange.requestEnded)
+    }
+
+    func upstreamReadComplete() {
+        context?.flush()
+    }
+
+    func upstreamFailed(_ error: any Error) {
+        guard case .proxying(let exchange) = state, let context else { return }
+        exchange.responseTimeout?.cancel()
+        let lease = exchange.lease
+        exchange.lease = nil
+        lease?.channel.close(promise: nil)
+        if exchange.responseStarted {
+            // Nothing honest can be sent after a partial response: cut the connection (or the HTTP/2 stream).
+            exchange.status = exchange.status ?? .badGateway
+            runtime.recordCompleted(exchange)
+            state = .closed
+            context.close(promise: nil)
+            return
+        }
+        // A reused keep-alive connection the upstream closed meanwhile: retry once on a fresh one, if nothing
+        // of the body had to be streamed yet.
+        if lease?.reused == true, !exchange.bodyForwarded, exchange.requestEnded, !exchange.retried {
+            exchange.retried = true
+            exchange.buffered = [.end(nil)]
+            connect(exchange, context: context, fresh: true)
+            return
+        }
+        respond(.badGateway, exchange: exchange, context: context, forceClose: !exchange.requestEnded)
+    }
+
+    func upstreamWritabilityChanged(isWritable: Bool) {
+        if isWritable { resumeReading() }
+    }
+}

@@ -1,0 +1,212 @@
+import NIOCore
+import NIOHTTP1
+import ShipshapeCore
+
+/// Proxies the requests of one client connection (or one HTTP/2 stream) to upstream targets, streaming bodies
+/// both ways with backpressure: the client is read only while the upstream can take more, and vice versa.
+final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    /// The exchange's progress. Transitions: idle → admitting (rate limit) → connecting → proxying → idle;
+    /// any state → responding (the gateway answers itself) → idle; proxying → tunnel (WebSocket) → closed.
+    enum State {
+        case idle
+        case admitting(Exchange)
+        case connecting(Exchange)
+        case proxying(Exchange)
+        case responding(Exchange)
+        case tunnel
+        case closed
+    }
+
+    let runtime: GatewayRuntime
+    let connection: ConnectionInfo
+    var state: State = .idle
+    var readPending = false
+    var context: ChannelHandlerContext?
+
+    init(runtime: GatewayRuntime, connection: ConnectionInfo) {
+        self.runtime = runtime
+        self.connection = connection
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+
+    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+
+    // MARK: - Client → gateway
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let part = unwrapInboundIn(data)
+        switch (state, part) {
+        case (.idle, .head(let head)):
+            receiveHead(head, context: context)
+        case (.admitting(let exchange), _), (.connecting(let exchange), _):
+            guard let part = acceptBodyPart(part, exchange: exchange, context: context) else { return }
+            exchange.buffered.append(part)
+        case (.proxying(let exchange), _):
+            guard let part = acceptBodyPart(part, exchange: exchange, context: context),
+                let lease = exchange.lease
+            else { return }
+            exchange.bodyForwarded = true
+            lease.channel.write(part, promise: nil)
+        case (.responding(let exchange), _):
+            if case .end = part { exchange.requestEnded = true }
+        case (.idle, _), (.tunnel, _), (.closed, _):
+            break
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if case .proxying(let exchange) = state { exchange.lease?.channel.flush() }
+        context.fireChannelReadComplete()
+    }
+
+    /// Counts body bytes against `max_body_size` and converts the part for the upstream; nil when rejected.
+    func acceptBodyPart(
+        _ part: HTTPServerRequestPart, exchange: Exchange, context: ChannelHandlerContext
+    ) -> HTTPClientRequestPart? {
+        switch part {
+        case .head:
+            return nil
+        case .body(let buffer):
+            exchange.requestBodyBytes += buffer.readableBytes
+            if exchange.requestBodyBytes > runtime.configuration.limits.maxBodySize.bytes {
+                abortUpstream(exchange)
+                respond(.payloadTooLarge, exchange: exchange, context: context, forceClose: true)
+                return nil
+            }
+            return .body(.byteBuffer(buffer))
+        case .end(let trailers):
+            exchange.requestEnded = true
+            return .end(trailers)
+        }
+    }
+
+    func receiveHead(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        let incomingID = head.headers.first(name: RequestID.headerName)
+        let requestID = incomingID.flatMap { RequestID.isWellFormed($0) ? $0 : nil } ?? RequestID.generate()
+        let clientIP = runtime.forwarded.clientIP(peer: connection.peerIP, headers: head.headers)
+        let isUpgrade = !connection.isHTTP2 && head.headers.contains(name: "upgrade")
+            && head.headers[canonicalForm: "connection"].contains { $0.lowercased() == "upgrade" }
+        let exchange = Exchange(head: head, requestID: requestID, clientIP: clientIP, isUpgrade: isUpgrade)
+        state = .responding(exchange)
+
+        let pathOnly = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? head.uri
+        if pathOnly == GatewayRuntime.healthPath {
+            respondHealth(exchange: exchange, context: context)
+            return
+        }
+        if runtime.isInMaintenance {
+            respond(runtime.maintenanceResponse, exchange: exchange, context: context)
+            return
+        }
+        let host = head.headers.first(name: "host")
+        guard let route = runtime.router.route(path: pathOnly, host: host) else {
+            respond(.notFound, exchange: exchange, context: context)
+            return
+        }
+        exchange.service = route.service
+        exchange.route = route.prefix
+        if let length = head.headers.first(name: "content-length").flatMap(Int.init),
+            length > runtime.configuration.limits.maxBodySize.bytes
+        {
+            respond(.payloadTooLarge, exchange: exchange, context: context, forceClose: true)
+            return
+        }
+        prepareUpstreamHead(exchange, host: host)
+        if head.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" }) {
+            exchange.upstreamHead.headers.remove(name: "expect")
+            context.triggerUserOutboundEvent(InterimResponseHandler.SendContinue(), promise: nil)
+        }
+        admit(exchange, pathOnly: pathOnly, host: host, context: context)
+    }
+
+    /// Rewrites the request for the upstream: hop-by-hop headers out, forwarding headers, request ID, trace.
+    func prepareUpstreamHead(_ exchange: Exchange, host: String?) {
+        var head = exchange.upstreamHead
+        let hadChunkedBody = head.headers[canonicalForm: "transfer-encoding"].contains { $0.lowercased() == "chunked" }
+        HopByHopHeaders.strip(&head.headers, keepUpgrade: exchange.isUpgrade)
+        if hadChunkedBody || (connection.isHTTP2 && !head.headers.contains(name: "content-length")
+            && head.method != .GET && head.method != .HEAD)
+        {
+            head.headers.add(name: "transfer-encoding", value: "chunked")
+        }
+        head.version = .http1_1
+        if connection.isHTTP2, !head.headers.contains(name: "host"), let authority = host {
+            head.headers.add(name: "host", value: authority)
+        }
+        runtime.forwarded.apply(
+            to: &head.headers, peer: connection.peerIP, clientIP: exchange.clientIP, scheme: connection.scheme,
+            host: host)
+        head.headers.replaceOrAdd(name: RequestID.headerName, value: exchange.requestID)
+        if !(head.headers.first(name: TraceParent.headerName).map(TraceParent.isValid) ?? false) {
+            head.headers.replaceOrAdd(name: TraceParent.headerName, value: TraceParent.generate())
+        }
+        exchange.upstreamHead = head
+    }
+
+    // MARK: - Backpressure
+
+    func read(context: ChannelHandlerContext) {
+        switch state {
+        case .admitting, .connecting:
+            readPending = true
+        case .proxying(let exchange):
+            if let lease = exchange.lease, !lease.channel.isWritable {
+                readPending = true
+            } else {
+                context.read()
+            }
+        default:
+            context.read()
+        }
+    }
+
+    func resumeReading() {
+        guard readPending, let context else { return }
+        readPending = false
+        context.read()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if case .proxying(let exchange) = state {
+            exchange.lease?.handler.clientWritable = context.channel.isWritable
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    // MARK: - Teardown
+
+    func channelInactive(context: ChannelHandlerContext) {
+        switch state {
+        case .admitting(let exchange), .connecting(let exchange), .proxying(let exchange):
+            abortUpstream(exchange)
+            if exchange.status == nil { exchange.status = HTTPResponseStatus(statusCode: 499) }
+            runtime.recordCompleted(exchange)
+        default:
+            break
+        }
+        state = .closed
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+
+    /// Closes an exchange's upstream connection (it is mid-request and cannot be reused).
+    func abortUpstream(_ exchange: Exchange) {
+        exchange.responseTimeout?.cancel()
+        if let lease = exchange.lease {
+            lease.handler.delegate = nil
+            lease.channel.close(promise: nil)
+            exchange.lease = nil
+        }
+    }
+}
+
+@available(*, unavailable)
+extension ProxyHandler: Sendable {}

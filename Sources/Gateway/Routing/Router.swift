@@ -1,0 +1,50 @@
+import ShipshapeCore
+
+/// Chooses the service for a request: routes with a matching host beat host-less ones, then the longest
+/// path prefix wins.
+struct Router: Sendable {
+    struct Route: Sendable {
+        let prefix: String
+        let host: String?
+        let service: String
+    }
+
+    let routes: [Route]
+
+    init(routes configured: [RouteConfiguration]) {
+        routes = configured
+            .map { Route(prefix: $0.match, host: $0.host, service: $0.service) }
+            .sorted { lhs, rhs in
+                if (lhs.host != nil) != (rhs.host != nil) { return lhs.host != nil }
+                return lhs.prefix.utf8.count > rhs.prefix.utf8.count
+            }
+    }
+
+    /// The route for `path` on `host` (port and case ignored), or nil.
+    func route(path: String, host: String?) -> Route? {
+        let bareHost = host.map(Router.normalizedHost)
+        for route in routes where Router.pathMatches(path, prefix: route.prefix) {
+            if let required = route.host, required != bareHost { continue }
+            return route
+        }
+        return nil
+    }
+
+    /// A prefix matches at a segment boundary: `/api` matches `/api` and `/api/x`, not `/apiary`.
+    static func pathMatches(_ path: String, prefix: String) -> Bool {
+        guard path.hasPrefix(prefix) else { return false }
+        if prefix.hasSuffix("/") || path.utf8.count == prefix.utf8.count { return true }
+        let next = path.utf8[path.utf8.index(path.utf8.startIndex, offsetBy: prefix.utf8.count)]
+        return next == UInt8(ascii: "/") || next == UInt8(ascii: "?")
+    }
+
+    static func normalizedHost(_ host: String) -> String {
+        var value = Substring(host)
+        if value.hasPrefix("[") {
+            if let close = value.firstIndex(of: "]") { value = value[value.index(after: value.startIndex)..<close] }
+        } else if let colon = value.lastIndex(of: ":") {
+            value = value[..<colon]
+        }
+        return value.lowercased()
+    }
+}

@@ -1,0 +1,60 @@
+import ArgumentParser
+import Gateway
+import Logging
+import ServiceLifecycle
+import ShipshapeCore
+
+extension ShipshapeCommand {
+    /// `shipshape proxy`: the gateway and its admin API only.
+    struct Proxy: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run the edge gateway and its admin API (no health monitor of backups, no scheduler).")
+
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            JSONLogHandler.bootstrap()
+            ShipshapeMetrics.bootstrap()
+            let configuration = try global.loadConfiguration()
+            try await GatewayRunner.run(configuration: configuration, extraServices: [])
+        }
+    }
+
+    /// `shipshape run`: the gateway plus everything that runs beside it.
+    struct Run: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run the gateway, admin API, health monitor and backup scheduler.")
+
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            JSONLogHandler.bootstrap()
+            ShipshapeMetrics.bootstrap()
+            let configuration = try global.loadConfiguration()
+            try await GatewayRunner.run(configuration: configuration, extraServices: [])
+        }
+    }
+}
+
+/// Builds the service group for `proxy`, `run` and `demo`.
+enum GatewayRunner {
+    static func run(configuration: ShipshapeConfiguration, extraServices: [any Service]) async throws {
+        let logger = Logger(label: "shipshape.gateway")
+        let gateway: Gateway
+        do {
+            gateway = try Gateway(configuration: configuration, logger: logger)
+        } catch {
+            throw CLIError(error)
+        }
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: gateway)] + extraServices.map { .init(service: $0) },
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            throw CLIError(error)
+        }
+    }
+}

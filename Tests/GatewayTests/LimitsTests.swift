@@ -1,0 +1,105 @@
+import Foundation
+import Gateway
+import ShipshapeCore
+import TestSupport
+import Testing
+
+@Suite("gateway: limits, timeouts and malformed requests", .serialized)
+struct LimitsTests {
+    @Test("a declared body over max_body_size is refused with 413 before reaching the upstream")
+    func contentLengthTooLarge() async throws {
+        try await GatewayHarness.with(configure: { config, _ in config.gateway.limits.maxBodySize = .kilobytes(64) }) { gateway in
+            let body = Data(repeating: 0x61, count: 100 * 1024)
+            let response = try CurlResponse.run(["--data-binary", "@-", "\(gateway.http)/echo"], input: body)
+            #expect(response.status == 413)
+            #expect(response.body.contains(#""error":"payload_too_large""#))
+            let small = try CurlResponse.run(["--data-binary", "@-", "\(gateway.http)/echo"], input: Data(repeating: 0x62, count: 1000))
+            #expect(small.status == 200)
+            #expect(small.body.count == 1000)
+        }
+    }
+
+    @Test("a chunked body growing past max_body_size is cut with 413")
+    func chunkedTooLarge() async throws {
+        try await GatewayHarness.with(configure: { config, _ in config.gateway.limits.maxBodySize = .kilobytes(64) }) { gateway in
+            let chunk = String(repeating: "x", count: 16 * 1024)
+            let hex = String(chunk.utf8.count, radix: 16)
+            func request(_ path: String) -> [String] {
+                ["POST \(path) HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"]
+                    + Array(repeating: "\(hex)\r\n\(chunk)\r\n", count: 8) + ["0\r\n\r\n"]
+            }
+            let answer = try rawExchange(port: gateway.httpPort, chunks: request("/upload"), timeout: 5)
+            #expect(answer.hasPrefix("HTTP/1.1 413"))
+            #expect(answer.contains("payload_too_large"))
+            // An upstream that already started answering cannot be turned into a 413: the response is cut short.
+            let echoed = try rawExchange(port: gateway.httpPort, chunks: request("/echo"), timeout: 5)
+            #expect(!echoed.hasSuffix("0\r\n\r\n"), "the oversized body must not be echoed completely")
+            let within = try rawExchange(
+                port: gateway.httpPort,
+                chunks: ["POST /upload HTTP/1.1\r\nHost: t\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n",
+                    "\(hex)\r\n\(chunk)\r\n", "0\r\n\r\n"])
+            #expect(within.contains(#"{"received":16384}"#))
+        }
+    }
+
+    @Test("headers over max_header_size are answered 431")
+    func headersTooLarge() async throws {
+        try await GatewayHarness.with(configure: { config, _ in config.gateway.limits.maxHeaderSize = .kilobytes(4) }) { gateway in
+            let response = try CurlResponse.run(["-H", "X-Big: \(String(repeating: "a", count: 8000))", "\(gateway.http)/"])
+            #expect(response.status == 431)
+            let status1 = try CurlResponse.run(["-H", "X-Small: a", "\(gateway.http)/"]).status
+            #expect(status1 == 200)
+        }
+    }
+
+    @Test("a slowloris client is cut at the header deadline while normal clients are served")
+    func slowloris() async throws {
+        try await GatewayHarness.with(configure: { config, _ in config.gateway.limits.headerTimeout = .seconds(2) }) { gateway in
+            let port = gateway.httpPort
+            let started = Date()
+            async let slow = Task.detached {
+                // One byte every 0.5 s: an idle-read timer would be reset by each byte and never fire.
+                let request = "GET / HTTP/1.1\r\nHost: slow\r\nX-Trickle: " + String(repeating: "a", count: 40) + "\r\n\r\n"
+                return try rawExchange(port: port, chunks: request.map { String($0) }, pause: 0.5, timeout: 30)
+            }.value
+            for _ in 0..<5 {
+                let status2 = try CurlResponse.run(["\(gateway.http)/api/hello"]).status
+                #expect(status2 == 200)
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            let answer = try await slow
+            #expect(answer.hasPrefix("HTTP/1.1 408"))
+            #expect(answer.contains("request_timeout"))
+            #expect(Date().timeIntervalSince(started) < 10, "cut near the 2 s deadline, not after the whole trickle")
+        }
+    }
+
+    @Test(
+        "malformed requests are answered 400 and closed, never forwarded",
+        arguments: [
+            "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+            "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: t\r\nX-Folded: a\r\n  continued\r\n\r\n",
+            "GET / HTTP/1.1\nHost: t\n\n",
+            "GET / HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab",
+        ])
+    func malformed(request: String) async throws {
+        try await GatewayHarness.with { gateway in
+            let answer = try rawExchange(port: gateway.httpPort, chunks: [request], timeout: 5)
+            #expect(answer.hasPrefix("HTTP/1.1 400"), "got: \(answer.prefix(80))")
+            #expect(!answer.contains("x-app-version"), "the upstream must never see it")
+            let log = try gateway.accessLog()
+            #expect(log.allSatisfy { ($0["service"] as? String) != "app" || ($0["status"] as? Int) != 200 })
+        }
+    }
+
+    @Test("Expect: 100-continue is answered by the gateway and the body goes through")
+    func expectContinue() async throws {
+        try await GatewayHarness.with { gateway in
+            let body = Data(repeating: 0x63, count: 2 << 20)
+            let response = try CurlResponse.run(["-H", "Expect: 100-continue", "--data-binary", "@-", "\(gateway.http)/echo"], input: body)
+            #expect(response.status == 200)
+            #expect(response.body.utf8.count == body.count)
+        }
+    }
+}

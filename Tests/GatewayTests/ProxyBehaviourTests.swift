@@ -1,0 +1,181 @@
+import Foundation
+import Gateway
+import ShipshapeCore
+import TestSupport
+import Testing
+
+@Suite("gateway: proxying, headers and errors", .serialized)
+struct ProxyBehaviourTests {
+    @Test("proxies a request and adds the security headers, the request ID, and no Server header")
+    func proxiesWithHeaders() async throws {
+        try await GatewayHarness.with { gateway in
+            let response = try CurlResponse.run(["\(gateway.http)/api/hello"])
+            #expect(response.status == 200)
+            #expect(response.body.contains("hello from the demo app"))
+            #expect(response.headers["x-content-type-options"] == "nosniff")
+            #expect(response.headers["x-frame-options"] == "DENY")
+            #expect(response.headers["referrer-policy"] == "strict-origin-when-cross-origin")
+            #expect(response.headers["content-security-policy"]?.contains("default-src") == true)
+            #expect(response.headers["permissions-policy"] != nil)
+            #expect(response.headers["cross-origin-opener-policy"] == "same-origin")
+            #expect(response.headers["cross-origin-resource-policy"] == "same-origin")
+            #expect(response.headers["x-xss-protection"] == "0")
+            #expect(response.headers["strict-transport-security"] == nil, "HSTS is only sent over HTTPS")
+            #expect(response.headers["server"] == nil)
+            #expect(response.headers["x-powered-by"] == nil)
+            #expect(response.headers["x-request-id"]?.count == 32)
+        }
+    }
+
+    @Test("the upstream sees forwarding headers, the request ID and a trace context, never hop-by-hop headers")
+    func forwardingHeaders() async throws {
+        try await GatewayHarness.with { gateway in
+            let response = try CurlResponse.run([
+                "-H", "X-Request-ID: req-123", "-H", "X-Forwarded-For: 6.6.6.6", "-H", "Connection: keep-alive, X-Secret",
+                "-H", "X-Secret: hop", "-H", "traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+                "\(gateway.http)/headers",
+            ])
+            let seen = try #require(try JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: String])
+            #expect(seen["x-request-id"] == "req-123")
+            #expect(response.headers["x-request-id"] == "req-123")
+            #expect(seen["x-forwarded-for"] == "127.0.0.1", "an untrusted client's X-Forwarded-For is replaced")
+            #expect(seen["x-real-ip"] == "127.0.0.1")
+            #expect(seen["x-forwarded-proto"] == "http")
+            #expect(seen["x-forwarded-host"] == "127.0.0.1:\(gateway.httpPort)")
+            #expect(seen["traceparent"] == "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+            #expect(seen["x-secret"] == nil)
+            #expect(seen["connection"] == nil || seen["connection"] == "keep-alive")
+        }
+    }
+
+    @Test("a malformed request ID is replaced and a missing trace context is started")
+    func malformedRequestID() async throws {
+        try await GatewayHarness.with { gateway in
+            let response = try CurlResponse.run(["-H", "X-Request-ID: bad id with spaces", "\(gateway.http)/headers"])
+            let seen = try #require(try JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: String])
+            #expect(seen["x-request-id"] != "bad id with spaces")
+            #expect(seen["x-request-id"]?.count == 32)
+            #expect(seen["traceparent"]?.hasPrefix("00-") == true)
+        }
+    }
+
+    @Test("X-Forwarded-For from a trusted proxy is believed")
+    func trustedProxy() async throws {
+        try await GatewayHarness.with(configure: { config, _ in config.gateway.trustedProxies = ["127.0.0.0/8"] }) { gateway in
+            let response = try CurlResponse.run(["-H", "X-Forwarded-For: 203.0.113.9", "\(gateway.http)/headers"])
+            let seen = try #require(try JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: String])
+            #expect(seen["x-real-ip"] == "203.0.113.9")
+            #expect(seen["x-forwarded-for"] == "203.0.113.9, 127.0.0.1")
+        }
+    }
+
+    @Test("no route gives a JSON 404 with the request ID")
+    func noRoute() async throws {
+        try await GatewayHarness.with(configure: { config, _ in
+            config.gateway.routes = [RouteConfiguration(match: "/api/", service: "app")]
+        }) { gateway in
+            let response = try CurlResponse.run(["-H", "X-Request-ID: abc-1", "\(gateway.http)/nothing"])
+            #expect(response.status == 404)
+            #expect(response.headers["content-type"] == "application/json")
+            #expect(response.body.contains(#""request_id":"abc-1""#))
+            let status3 = try CurlResponse.run(["\(gateway.http)/api/hello"]).status
+            #expect(status3 == 200)
+            let status4 = try CurlResponse.run(["\(gateway.http)/apiary"]).status
+            #expect(status4 == 404, "prefixes match whole segments")
+        }
+    }
+
+    @Test("an upstream that refuses connections gives a JSON 502")
+    func badGateway() async throws {
+        let closedPort = try ProcessRunner.freePort()
+        try await GatewayHarness.with(configure: { config, _ in
+            config.services["app"] = ServiceConfiguration(name: "app", targets: [HostPort(host: "127.0.0.1", port: closedPort)])
+        }) { gateway in
+            let response = try CurlResponse.run(["\(gateway.http)/"])
+            #expect(response.status == 502)
+            #expect(response.body.contains(#""error":"bad_gateway""#))
+        }
+    }
+
+    @Test("a slow upstream gives a JSON 504 after upstream_timeout")
+    func gatewayTimeout() async throws {
+        try await GatewayHarness.with(configure: { config, _ in config.gateway.limits.upstreamTimeout = .milliseconds(300) }) { gateway in
+            let response = try CurlResponse.run(["\(gateway.http)/delay/3000"])
+            #expect(response.status == 504)
+            #expect(response.body.contains(#""error":"gateway_timeout""#))
+            let status5 = try CurlResponse.run(["\(gateway.http)/delay/10"]).status
+            #expect(status5 == 200)
+        }
+    }
+
+    @Test("round-robin over targets skips one that refuses connections")
+    func passiveEjection() async throws {
+        let closedPort = try ProcessRunner.freePort()
+        try await GatewayHarness.with(configure: { config, appPort in
+            config.services["app"] = ServiceConfiguration(
+                name: "app", targets: [HostPort(host: "127.0.0.1", port: closedPort), HostPort(host: "127.0.0.1", port: appPort)])
+        }) { gateway in
+            for _ in 0..<6 {
+                let status6 = try CurlResponse.run(["\(gateway.http)/api/hello"]).status
+                #expect(status6 == 200)
+            }
+        }
+    }
+
+    @Test("the gateway answers its own /health")
+    func ownHealth() async throws {
+        try await GatewayHarness.with { gateway in
+            let response = try CurlResponse.run(["\(gateway.http)/health"])
+            #expect(response.status == 200)
+            #expect(response.body == #"{"status":"ok"}"#)
+        }
+    }
+
+    @Test("one JSON access log line per request with the contract's fields")
+    func accessLog() async throws {
+        try await GatewayHarness.with { gateway in
+            _ = try CurlResponse.run(["-A", "test-agent", "-H", "X-Request-ID: log-1", "\(gateway.http)/api/hello"])
+            _ = try CurlResponse.run(["\(gateway.http)/status/503"])
+            try await Task.sleep(for: .milliseconds(100))
+            let lines = try gateway.accessLog()
+            #expect(lines.count == 2)
+            let first = try #require(lines.first)
+            for field in ["timestamp", "level", "service", "request_id", "method", "path", "status", "bytes", "duration_ms",
+                "upstream", "color", "client_ip", "user_agent"]
+            {
+                #expect(first[field] != nil, "missing \(field)")
+            }
+            #expect(first["request_id"] as? String == "log-1")
+            #expect(first["status"] as? Int == 200)
+            #expect(first["service"] as? String == "app")
+            #expect(first["color"] as? String == "blue")
+            #expect(first["user_agent"] as? String == "test-agent")
+            #expect(first["upstream"] as? String == "127.0.0.1:\(gateway.appPort)")
+            #expect(lines.last?["status"] as? Int == 503)
+        }
+    }
+
+    @Test("Prometheus metrics count requests by route, status and color")
+    func metrics() async throws {
+        try await GatewayHarness.with { gateway in
+            _ = try CurlResponse.run(["\(gateway.http)/api/hello"])
+            let metrics = try CurlResponse.run(["http://127.0.0.1:\(gateway.metricsPort)/metrics"]).body
+            #expect(metrics.contains(#"shipshape_http_requests_total{route="/",status="200",color="blue"}"#))
+            #expect(metrics.contains("shipshape_http_request_duration_seconds_bucket"))
+            #expect(metrics.contains("shipshape_connections_active"))
+        }
+    }
+
+    @Test("gzip for compressible bodies when accepted, never for small ones or twice")
+    func compression() async throws {
+        try await GatewayHarness.with { gateway in
+            let page = try CurlResponse.run(["--compressed", "\(gateway.http)/"])
+            #expect(page.headers["content-encoding"] == "gzip")
+            #expect(page.body.contains("Shipshape demo app"))
+            let plain = try CurlResponse.run(["\(gateway.http)/"])
+            #expect(plain.headers["content-encoding"] == nil, "no Accept-Encoding, no gzip")
+            let small = try CurlResponse.run(["--compressed", "\(gateway.http)/api/hello"])
+            #expect(small.headers["content-encoding"] == nil, "below min_size")
+        }
+    }
+}

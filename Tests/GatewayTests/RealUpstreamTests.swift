@@ -1,0 +1,39 @@
+import Foundation
+import Gateway
+import ShipshapeCore
+import TestSupport
+import Testing
+
+@Suite("gateway: in front of a real nginx", .serialized)
+struct RealUpstreamTests {
+    @Test("serves nginx's files through the gateway: Server stripped, gzip added, HEAD and keep-alive correct")
+    func nginxUpstream() async throws {
+        let files = try TemporaryDirectory(prefix: "www")
+        defer { files.remove() }
+        try files.write("index.html", "<html>" + String(repeating: "Shipshape in front of nginx. ", count: 400) + "</html>")
+        try files.write("data.json", #"{"ok":true}"#)
+        let nginx = try NginxServer(root: files.path)
+        defer { nginx.stop() }
+        let port = nginx.port
+        try await GatewayHarness.with(configure: { config, _ in
+            config.services["app"] = ServiceConfiguration(name: "app", targets: [HostPort(host: "127.0.0.1", port: port)])
+        }) { gateway in
+            let page = try CurlResponse.run(["--compressed", "\(gateway.http)/index.html"])
+            #expect(page.status == 200)
+            #expect(page.body.contains("Shipshape in front of nginx."))
+            #expect(page.headers["content-encoding"] == "gzip")
+            #expect(page.headers["server"] == nil)
+            #expect(page.headers["x-frame-options"] == "DENY")
+            let head = try CurlResponse.run(["-I", "\(gateway.http)/index.html"])
+            #expect(head.status == 200)
+            #expect(head.headers["content-length"] != nil)
+            // Several requests on one connection (curl reuses it for URLs on one command line).
+            let many = try ProcessRunner.run(
+                ["curl", "-s", "-o", "/dev/null", "-o", "/dev/null", "-o", "/dev/null", "-w", "%{http_code}%{num_connects}\n",
+                 "\(gateway.http)/data.json", "\(gateway.http)/data.json", "\(gateway.http)/data.json"])
+            #expect(many.stdout.split(separator: "\n") == ["2001", "2000", "2000"])
+            let missing = try CurlResponse.run(["\(gateway.http)/missing"])
+            #expect(missing.status == 404)
+        }
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import Gateway
+import ShipshapeCore
+import TestSupport
+import Testing
+
+@Suite("gateway process: SIGHUP reload and SIGTERM drain", .serialized)
+struct SignalTests {
+    static func makeCertificate(name: String, in directory: String) throws {
+        let result = try ProcessRunner.run([
+            "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
+            "-subj", "/CN=\(name)", "-addext", "subjectAltName=DNS:localhost",
+            "-keyout", "\(directory)/site.key", "-out", "\(directory)/site.pem",
+        ])
+        guard result.status == 0 else { throw TestSupportError(message: result.stderr) }
+    }
+
+    static func servedCommonName(port: Int) throws -> String {
+        let result = try ProcessRunner.run(
+            ["openssl", "s_client", "-connect", "127.0.0.1:\(port)", "-servername", "localhost"], input: Data())
+        let subject = result.stdout.split(separator: "\n").first { $0.contains("subject=") } ?? ""
+        return String(subject)
+    }
+
+    static func writeConfig(in directory: TemporaryDirectory, appPort: Int, httpPort: Int, httpsPort: Int) throws {
+        try directory.write(
+            "shipshape.yml",
+            """
+            project: signals
+            gateway:
+              http: 127.0.0.1:\(httpPort)
+              https: 127.0.0.1:\(httpsPort)
+              tls: { certificates: [{ cert: site.pem, key: site.key }] }
+              admin: { socket: admin.sock, metrics: null }
+              limits: { shutdown_timeout: 10s }
+              routes: [{ match: /, service: app }]
+            services:
+              app: { targets: [127.0.0.1:\(appPort)] }
+            """)
+    }
+
+    @Test("SIGHUP reloads certificates without dropping a request in flight")
+    func reloadOnHangup() async throws {
+        let directory = try TemporaryDirectory(prefix: "sighup")
+        defer { directory.remove() }
+        let app = DemoApp(version: "v1")
+        let appPort = try await app.start()
+        let httpPort = try ProcessRunner.freePort(), httpsPort = try ProcessRunner.freePort()
+        try Self.makeCertificate(name: "before-reload", in: directory.path)
+        try Self.writeConfig(in: directory, appPort: appPort, httpPort: httpPort, httpsPort: httpsPort)
+        let gateway = try ShipshapeProcess(["proxy", "-c", "shipshape.yml"], directory: directory.path)
+        defer { gateway.stop() }
+        #expect(ShipshapeProcess.waitUntilServing("https://localhost:\(httpsPort)/health"), "output: \(gateway.output)")
+        #expect(try Self.servedCommonName(port: httpsPort).contains("before-reload"))
+
+        async let inFlight = Task.detached {
+            try CurlResponse.run(["-k", "https://localhost:\(httpsPort)/delay/1500"])
+        }.value
+        try await Task.sleep(for: .milliseconds(300))
+        try Self.makeCertificate(name: "after-reload", in: directory.path)
+        gateway.signal(SIGHUP)
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(try Self.servedCommonName(port: httpsPort).contains("after-reload"))
+        #expect(try await inFlight.status == 200, "the request in flight during the reload completes")
+        await app.stop()
+    }
+
+    @Test("SIGTERM stops accepting, finishes requests in flight, and exits 0")
+    func gracefulShutdown() async throws {
+        let directory = try TemporaryDirectory(prefix: "sigterm")
+        defer { directory.remove() }
+        let app = DemoApp(version: "v1")
+        let appPort = try await app.start()
+        let httpPort = try ProcessRunner.freePort(), httpsPort = try ProcessRunner.freePort()
+        try Self.makeCertificate(name: "drain", in: directory.path)
+        try Self.writeConfig(in: directory, appPort: appPort, httpPort: httpPort, httpsPort: httpsPort)
+        let gateway = try ShipshapeProcess(["proxy", "-c", "shipshape.yml"], directory: directory.path)
+        defer { gateway.stop() }
+        #expect(ShipshapeProcess.waitUntilServing("https://localhost:\(httpsPort)/health"), "output: \(gateway.output)")
+
+        async let inFlight = Task.detached {
+            try CurlResponse.run(["-k", "https://localhost:\(httpsPort)/delay/2000"])
+        }.value
+        try await Task.sleep(for: .milliseconds(400))
+        gateway.signal(SIGTERM)
+        try await Task.sleep(for: .milliseconds(300))
+        let refused = try ProcessRunner.run(["curl", "-k", "-s", "--max-time", "2", "https://localhost:\(httpsPort)/health"])
+        #expect(refused.status != 0, "no new connections are accepted while draining")
+        #expect(try await inFlight.status == 200)
+        #expect(gateway.waitForExit(timeout: 10) == 0, "output: \(gateway.output)")
+        await app.stop()
+    }
+}

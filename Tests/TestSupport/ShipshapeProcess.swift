@@ -1,0 +1,73 @@
+import Foundation
+
+/// The built `shipshape` executable, run as a separate process (for signals and the CLI).
+public final class ShipshapeProcess: Sendable {
+    /// The executable path: `SHIPSHAPE_BINARY`, else the debug build in `.build`.
+    public static func binaryPath() throws -> String {
+        if let explicit = ProcessInfo.processInfo.environment["SHIPSHAPE_BINARY"] { return explicit }
+        for candidate in [".build/debug/shipshape", ".build/x86_64-unknown-linux-gnu/debug/shipshape",
+            ".build/aarch64-unknown-linux-gnu/debug/shipshape"]
+        {
+            let path = "\(ProcessRunner.packageRoot)/\(candidate)"
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        throw TestSupportError(message: "the shipshape binary is not built; run `swift build` before `swift test`")
+    }
+
+    let process: Process
+    /// Everything the process printed on standard output so far is appended here.
+    public let outputPath: String
+
+    /// Starts `shipshape ARGUMENTS` in `directory`, output to a file.
+    public init(_ arguments: [String], directory: String, environment: [String: String] = [:]) throws {
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: try Self.binaryPath())
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        outputPath = "\(directory)/shipshape-\(UUID().uuidString.prefix(6)).log"
+        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+    }
+
+    /// The process id.
+    public var pid: Int32 { process.processIdentifier }
+
+    /// Sends a signal.
+    public func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
+
+    /// Waits for exit (up to `timeout` seconds) and returns the status, or nil if still running.
+    public func waitForExit(timeout: Double) -> Int32? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning, Date() < deadline { usleep(50_000) }
+        return process.isRunning ? nil : process.terminationStatus
+    }
+
+    /// What it printed.
+    public var output: String { (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "" }
+
+    /// Kills it if still running.
+    public func stop() {
+        if process.isRunning {
+            process.terminate()
+            _ = waitForExit(timeout: 5)
+        }
+    }
+
+    /// Polls `url` with curl until it answers (any status) or `timeout` passes.
+    public static func waitUntilServing(_ url: String, timeout: Double = 20) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if let result = try? ProcessRunner.run(["curl", "-k", "-s", "-o", "/dev/null", "--max-time", "1", url]),
+                result.status == 0
+            {
+                return true
+            }
+            usleep(100_000)
+        }
+        return false
+    }
+}

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Installs what the gateway's tests and benchmarks need on a fresh Debian/Ubuntu machine: nginx (a real
+# upstream and the benchmark anchor), curl and openssl (real clients), python3 (raw-socket clients), wrk.
+set -euo pipefail
+missing=()
+for pair in nginx:nginx curl:curl openssl:openssl python3:python3 wrk:wrk; do
+  command -v "${pair%%:*}" >/dev/null 2>&1 || [ -x "/usr/sbin/${pair%%:*}" ] || missing+=("${pair##*:}")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
