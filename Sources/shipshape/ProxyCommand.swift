@@ -1,6 +1,8 @@
 import ArgumentParser
 import Gateway
+import NIOCore
 import Logging
+import NIOPosix
 import ServiceLifecycle
 import ShipshapeCore
 
@@ -42,7 +44,9 @@ enum GatewayRunner {
         let logger = Logger(label: "shipshape.gateway")
         let gateway: Gateway
         do {
-            gateway = try Gateway(configuration: configuration, logger: logger)
+            let group: any EventLoopGroup = configuration.gateway.threads.map { MultiThreadedEventLoopGroup(numberOfThreads: $0) }
+                ?? MultiThreadedEventLoopGroup.singleton
+            gateway = try Gateway(configuration: configuration, logger: logger, group: group)
         } catch {
             throw CLIError(error)
         }

@@ -24,6 +24,8 @@ public struct GatewayConfiguration: Sendable {
     public var accessLog: Bool
     /// Whether the OWASP security headers are added (on by default; turn off only to measure their cost).
     public var securityHeaders: Bool
+    /// Event loop threads; nil means one per core.
+    public var threads: Int?
 
     /// A gateway with defaults: HTTP on :8080, no TLS, no routes.
     public init(
@@ -56,7 +58,7 @@ public struct GatewayConfiguration: Sendable {
 
     static let keys = [
         "http", "https", "tls", "headers", "compression", "limits", "trusted_proxies", "rate_limit_store",
-        "rate_limit_failure", "rate_limits", "jwt", "routes", "admin", "access_log", "security_headers",
+        "rate_limit_failure", "rate_limits", "jwt", "routes", "admin", "access_log", "security_headers", "threads",
     ]
 
     init(from node: ConfigNode) throws(ConfigError) {
@@ -91,6 +93,11 @@ public struct GatewayConfiguration: Sendable {
         if let node = mapping["admin"] { admin = try AdminConfiguration(from: node) }
         accessLog = try mapping["access_log"]?.bool() ?? true
         securityHeaders = try mapping["security_headers"]?.bool() ?? true
+        if let node = mapping["threads"] {
+            let value = try node.int()
+            guard value >= 1 else { throw node.error("threads must be at least 1") }
+            threads = value
+        }
     }
 }
 

@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# Shipshape's gateway beside nginx, one worker each, same upstream (an nginx serving a static file with
+# keep-alive), loaded by wrk in one run. Prints requests/s and p99 for both, and their ratio; then the cost of
+# the gateway's features (security headers + access log + metrics on vs off).
+#
+# Usage: Benchmarks/proxy.sh [seconds-per-run] [rounds]     (defaults: 8 s, 3 rounds; medians are reported)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-8}
+rounds=${2:-3}
+connections=${CONNECTIONS:-64}
+bash scripts/install-gateway-deps.sh
+
+bin=.build-release/release/shipshape
+if [ ! -x "$bin" ]; then swift build -c release --product shipshape --scratch-path .build-release >/dev/null; fi
+work=$(mktemp -d)
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() { for _ in $(seq 100); do curl -k -s -o /dev/null "$1" && return 0; sleep 0.1; done; echo "not serving: $1" >&2; exit 1; }
+
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=localhost \
+  -addext subjectAltName=DNS:localhost -keyout "$work/key.pem" -out "$work/cert.pem" 2>/dev/null
+mkdir -p "$work/www"
+head -c 600 /dev/zero | tr '\0' 'a' > "$work/www/index.html"
+
+nginx_conf() { # name, server block
+  mkdir -p "$work/$1"
+  cat > "$work/$1/nginx.conf" <<CONF
+worker_processes 1;
+error_log $work/$1/error.log warn;
+pid $work/$1/nginx.pid;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $work/$1/body; proxy_temp_path $work/$1/proxy;
+  fastcgi_temp_path $work/$1/f; uwsgi_temp_path $work/$1/u; scgi_temp_path $work/$1/s;
+  keepalive_requests 1000000;
+  $2
+}
+CONF
+  /usr/sbin/nginx -c "$work/$1/nginx.conf" -p "$work/$1" -g 'daemon off; master_process off;' &
+  pids+=($!)
+}
+
+upstream_port=$(free_port)
+nginx_conf upstream "server { listen 127.0.0.1:$upstream_port; root $work/www; }"
+wait_port "http://127.0.0.1:$upstream_port/index.html"
+
+anchor_http=$(free_port); anchor_https=$(free_port)
+nginx_conf anchor "
+  upstream app { server 127.0.0.1:$upstream_port; keepalive 64; }
+  server {
+    listen 127.0.0.1:$anchor_http;
+    listen 127.0.0.1:$anchor_https ssl http2;
+    ssl_certificate $work/cert.pem; ssl_certificate_key $work/key.pem; ssl_protocols TLSv1.3;
+    location / { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection \"\"; }
+  }"
+wait_port "http://127.0.0.1:$anchor_http/index.html"
+
+start_shipshape() { # name, extra gateway yaml
+  local http https
+  http=$(free_port); https=$(free_port)
+  mkdir -p "$work/$1"
+  cat > "$work/$1/shipshape.yml" <<YML
+project: bench
+gateway:
+  threads: 1
+  http: 127.0.0.1:$http
+  https: 127.0.0.1:$https
+  tls: { certificates: [{ cert: $work/cert.pem, key: $work/key.pem }] }
+  admin: { socket: $work/$1/admin.sock, metrics: 127.0.0.1:$(free_port) }
+  routes: [{ match: /, service: app }]
+$2
+services:
+  app: { targets: [127.0.0.1:$upstream_port] }
+YML
+  SHIPSHAPE_LOG_LEVEL=error "$bin" proxy -c "$work/$1/shipshape.yml" > /dev/null &
+  pids+=($!)
+  wait_port "https://localhost:$https/index.html"
+  echo "$http $https"
+}
+# The gateway redirects plain HTTP when HTTPS is on; benchmark plain HTTP on a second instance without TLS.
+read -r _ ship_https < <(start_shipshape full "")
+ship_plain=$(free_port)
+mkdir -p "$work/plain"
+cat > "$work/plain/shipshape.yml" <<YML
+project: bench
+gateway:
+  threads: 1
+  http: 127.0.0.1:$ship_plain
+  admin: { socket: $work/plain/admin.sock, metrics: 127.0.0.1:$(free_port) }
+  routes: [{ match: /, service: app }]
+services:
+  app: { targets: [127.0.0.1:$upstream_port] }
+YML
+SHIPSHAPE_LOG_LEVEL=error "$bin" proxy -c "$work/plain/shipshape.yml" > /dev/null &
+pids+=($!)
+bare_plain=$(free_port)
+mkdir -p "$work/bare"
+cat > "$work/bare/shipshape.yml" <<YML
+project: bench
+gateway:
+  threads: 1
+  http: 127.0.0.1:$bare_plain
+  access_log: false
+  security_headers: false
+  admin: { socket: $work/bare/admin.sock, metrics: null }
+  routes: [{ match: /, service: app }]
+services:
+  app: { targets: [127.0.0.1:$upstream_port] }
+YML
+SHIPSHAPE_LOG_LEVEL=error "$bin" proxy -c "$work/bare/shipshape.yml" > /dev/null &
+pids+=($!)
+wait_port "http://127.0.0.1:$ship_plain/index.html"
+wait_port "http://127.0.0.1:$bare_plain/index.html"
+
+# One wrk run: prints "requests_per_second p99_ms".
+load() {
+  wrk -t1 -c"$connections" -d"${seconds}s" --latency "$1" 2>/dev/null | awk '
+    /Requests\/sec/ { rps = $2 }
+    /^ +99%/ { v = $2; if (v ~ /us$/) { sub(/us/, "", v); v = v / 1000 } else if (v ~ /ms$/) { sub(/ms/, "", v) } else if (v ~ /s$/) { sub(/s/, "", v); v = v * 1000 }; p99 = v }
+    END { printf "%s %s\n", rps, p99 }'
+}
+median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+
+declare -A rps p99
+for name in nginx_http shipshape_http nginx_https shipshape_https shipshape_bare; do rps[$name]=""; p99[$name]=""; done
+for round in $(seq "$rounds"); do
+  for pair in "nginx_http http://127.0.0.1:$anchor_http/index.html" "shipshape_http http://127.0.0.1:$ship_plain/index.html" \
+              "nginx_https https://localhost:$anchor_https/index.html" "shipshape_https https://localhost:$ship_https/index.html" \
+              "shipshape_bare http://127.0.0.1:$bare_plain/index.html"; do
+    set -- $pair
+    read -r r p < <(load "$2")
+    rps[$1]+="$r"$'\n'; p99[$1]+="$p"$'\n'
+  done
+done
+
+m() { printf '%s' "${rps[$1]}" | median; }
+q() { printf '%s' "${p99[$1]}" | median; }
+echo "proxy benchmark: wrk -t1 -c$connections -d${seconds}s, $rounds rounds, medians; 1 worker each; upstream nginx static 600 B"
+printf '%-28s %12s %10s\n' "" "requests/s" "p99 ms"
+for name in nginx_http shipshape_http nginx_https shipshape_https shipshape_bare; do
+  printf '%-28s %12.0f %10.2f\n' "$name" "$(m $name)" "$(q $name)"
+done
+awk -v a="$(m shipshape_http)" -v b="$(m nginx_http)" -v c="$(q shipshape_http)" -v d="$(q nginx_http)" \
+  'BEGIN { printf "plain HTTP: throughput ratio shipshape/nginx = %.2f, p99 ratio = %.2f\n", a / b, c / d }'
+awk -v a="$(m shipshape_https)" -v b="$(m nginx_https)" -v c="$(q shipshape_https)" -v d="$(q nginx_https)" \
+  'BEGIN { printf "TLS 1.3:    throughput ratio shipshape/nginx = %.2f, p99 ratio = %.2f\n", a / b, c / d }'
+awk -v a="$(m shipshape_http)" -v b="$(m shipshape_bare)" \
+  'BEGIN { printf "features (headers + access log + metrics) on/off throughput = %.2f\n", a / b }'
