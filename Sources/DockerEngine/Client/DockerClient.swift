@@ -69,6 +69,10 @@ public final class DockerClient: Sendable {
     public static func connect(
         _ configuration: Configuration, logger: Logger = Logger(label: "shipshape.docker")
     ) async throws(DockerEngineError) -> DockerClient {
+        // A missing socket fails at once here rather than after the client's connect retries.
+        if case .unix(let path) = configuration.host, !FileManager.default.fileExists(atPath: path) {
+            throw DockerEngineError.unreachable(configuration.host, reason: "no socket at \(path)")
+        }
         let httpClient = try makeHTTPClient(for: configuration.host)
         do throws(DockerEngineError) {
             let probe = RequestSender(

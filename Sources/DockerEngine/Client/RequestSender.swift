@@ -13,6 +13,9 @@ struct RequestSender: Sendable {
     let timeout: Duration
     let maximumResponseSize: Int
 
+    /// The Host header sent over unix sockets (the name the Docker CLI uses).
+    static let unixSocketHostName = "api.moby.localhost"
+
     /// Characters left as they are in query values; everything else (JSON filters included) is escaped.
     private static let queryValueAllowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))
 
@@ -34,6 +37,8 @@ struct RequestSender: Sendable {
     ) async throws(DockerEngineError) -> HTTPClientResponse {
         var request = HTTPClientRequest(url: url(path, query: query))
         request.method = method
+        // Over a unix socket there is no host name; Go's HTTP server (Docker, Podman) rejects requests without one.
+        if case .unix = host { request.headers.add(name: "Host", value: Self.unixSocketHostName) }
         if let body {
             let data: Data
             do { data = try JSONEncoder().encode(body) } catch {
@@ -51,9 +56,10 @@ struct RequestSender: Sendable {
         let status = Int(response.status.code)
         guard status < 400 else {
             let bytes = try await collect(response, request: "\(method) \(path)")
+            let message = Self.engineMessage(in: bytes)
             throw .api(
-                status: status, message: Self.engineMessage(in: bytes), request: "\(method) \(path)",
-                subject: subject)
+                status: Self.normalizedStatus(status, cause: Self.engineCause(in: bytes)), message: message,
+                request: "\(method) \(path)", subject: subject)
         }
         return response
     }
@@ -104,6 +110,24 @@ struct RequestSender: Sendable {
             return .invalidResponse(request, reason: "the answer is larger than \(error.maxBytes ?? 0) bytes")
         }
         return .unreachable(host, reason: "\(error)")
+    }
+
+    /// Podman's compatible API answers some conflicts with 500 where Docker answers 409; its structured
+    /// `cause` field (not the free-text message) tells them apart.
+    static func normalizedStatus(_ status: Int, cause: String?) -> Int {
+        guard status == 500, let cause else { return status }
+        return podmanConflictCauses.contains(cause) ? 409 : podmanNotFoundCauses.contains(cause) ? 404 : status
+    }
+
+    static let podmanConflictCauses: Set<String> = ["that name is already in use", "network already exists"]
+    static let podmanNotFoundCauses: Set<String> = ["no such container", "no such image", "network not found"]
+
+    /// Podman's `cause` field, when present.
+    static func engineCause(in bytes: ByteBuffer) -> String? {
+        struct Cause: Decodable {
+            let cause: String?
+        }
+        return (try? JSONDecoder().decode(Cause.self, from: bytes))?.cause
     }
 
     /// The engine's `{"message": "..."}` text, or the raw body when it is not JSON.
