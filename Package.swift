@@ -146,6 +146,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // MARK: - Benchmarks (built in release by Benchmarks/docker.sh only)
+        .executableTarget(
+            name: "DockerEngineBenchmark",
+            dependencies: ["DockerEngine"],
+            path: "Benchmarks/DockerEngineBenchmark",
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: - Tests
         .target(
             name: "TestSupport",

@@ -5,14 +5,19 @@ import Testing
 
 @Suite("Deploy history")
 struct DeployHistoryTests {
-    private func record(_ service: String, _ version: String, _ outcome: DeployRecord.Outcome, at seconds: TimeInterval, message: String? = nil) -> DeployRecord {
+    private func record(
+        _ service: String, _ version: String, _ outcome: DeployRecord.Outcome, at seconds: TimeInterval,
+        message: String? = nil
+    ) -> DeployRecord {
         let start = Date(timeIntervalSince1970: 1_790_000_000 + seconds)
         return DeployRecord(
             service: service, version: version, color: .green, previousColor: .blue, startedAt: start,
             finishedAt: start.addingTimeInterval(2.5), outcome: outcome, message: message,
             steps: [
                 .init(name: "prepare", startedAt: start, durationMilliseconds: 12, outcome: .succeeded),
-                .init(name: "health", startedAt: start, durationMilliseconds: 2400, outcome: outcome == .failed ? .failed : .succeeded, message: message),
+                .init(
+                    name: "health", startedAt: start, durationMilliseconds: 2400,
+                    outcome: outcome == .failed ? .failed : .succeeded, message: message),
             ])
     }
 
@@ -65,7 +70,9 @@ struct DeployHistoryTests {
         let writers = 32
         try await withThrowingTaskGroup(of: Void.self) { group in
             for index in 0..<writers {
-                group.addTask { try history.append(record("svc\(index % 4)", "v\(index)", .succeeded, at: Double(index))) }
+                group.addTask {
+                    try history.append(record("svc\(index % 4)", "v\(index)", .succeeded, at: Double(index)))
+                }
             }
             try await group.waitForAll()
         }

@@ -16,7 +16,8 @@ struct DeployLockTests {
         #expect(error?.userMessage.contains("pid \(getpid())") == true)
         #expect(error?.userMessage.contains("deploy api --image api:2") == true)
         // Another project is independent.
-        let other = try DeployLock.acquire(path: "\(directory.path)/\(DeployLock.fileName(project: "blog"))", project: "blog")
+        let other = try DeployLock.acquire(
+            path: "\(directory.path)/\(DeployLock.fileName(project: "blog"))", project: "blog")
         other.release()
         lock.release()
         try DeployLock.acquire(path: path, project: "shop").release()
@@ -31,12 +32,14 @@ struct DeployLockTests {
         defer { directory.remove() }
         let path = "\(directory.path)/deploy-shop.lock"
         // A holder that locks the file, writes its pid as Shipshape does, then hangs (as a stuck deploy would).
-        let holder = ProcessRuntime(configuration: .init(command: [
-            "python3", "-c",
-            "import fcntl, os, sys, time; f = open(sys.argv[1], 'a+'); fcntl.flock(f, fcntl.LOCK_EX); "
-                + "f.truncate(0); f.write('pid %d since now' % os.getpid()); f.flush(); print('locked', flush=True); time.sleep(300)",
-            path,
-        ]))
+        let holder = ProcessRuntime(
+            configuration: .init(command: [
+                "python3", "-c",
+                "import fcntl, os, sys, time; f = open(sys.argv[1], 'a+'); fcntl.flock(f, fcntl.LOCK_EX); "
+                    + "f.truncate(0); f.write('pid %d since now' % os.getpid()); f.flush(); "
+                    + "print('locked', flush=True); time.sleep(300)",
+                path,
+            ]))
         let process = try holder.start(color: .blue, version: "0")
         for _ in 0..<200 where process.recentLog() != ["locked"] { try await Task.sleep(for: .milliseconds(25)) }
         #expect(process.recentLog() == ["locked"])

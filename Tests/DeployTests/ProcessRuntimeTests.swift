@@ -12,14 +12,18 @@ struct ProcessRuntimeTests {
         let runtime = try TestApp.runtime(in: directory)
         let blue = try runtime.start(color: .blue, version: "1.0.0")
         let green = try runtime.start(color: .green, version: "2.0.0")
-        defer { kill(-blue.pid, SIGKILL); kill(-green.pid, SIGKILL) }
+        defer {
+            kill(-blue.pid, SIGKILL)
+            kill(-green.pid, SIGKILL)
+        }
         #expect(blue.port != green.port)
         #expect(green.arguments.suffix(2) == ["\(green.port)", "2.0.0"])
         try await blue.waitUntilListening(timeout: .seconds(20))
         try await green.waitUntilListening(timeout: .seconds(20))
         let answer = try ProcessRunner.run(["curl", "-s", "http://127.0.0.1:\(green.port)/version"])
         #expect(answer.stdout == "version 2.0.0")
-        #expect(try ProcessRunner.run(["curl", "-s", "http://127.0.0.1:\(blue.port)/version"]).stdout == "version 1.0.0")
+        #expect(
+            try ProcessRunner.run(["curl", "-s", "http://127.0.0.1:\(blue.port)/version"]).stdout == "version 1.0.0")
         await runtime.stop(blue)
         await runtime.stop(green)
         #expect(!blue.isRunning && !green.isRunning)
@@ -29,7 +33,11 @@ struct ProcessRuntimeTests {
     func logsAndTerm() async throws {
         let runtime = ProcessRuntime(
             configuration: .init(
-                command: ["sh", "-c", "trap 'echo got TERM; exit 0' TERM; i=0; while [ $i -lt 30 ]; do i=$((i+1)); echo line $i; done; echo oops >&2; while :; do sleep 0.05; done"],
+                command: [
+                    "sh", "-c",
+                    "trap 'echo got TERM; exit 0' TERM; i=0; while [ $i -lt 30 ]; do i=$((i+1)); echo line $i; done; "
+                        + "echo oops >&2; while :; do sleep 0.05; done",
+                ],
                 logLines: 3))
         let process = try runtime.start(color: .blue, version: "1")
         try await Task.sleep(for: .milliseconds(300))
@@ -41,7 +49,8 @@ struct ProcessRuntimeTests {
 
     @Test("kills the whole process group with SIGKILL when SIGTERM is ignored")
     func escalates() async throws {
-        let runtime = ProcessRuntime(configuration: .init(command: ["sh", "-c", "trap '' TERM; sleep 300 & wait; sleep 300"]))
+        let runtime = ProcessRuntime(
+            configuration: .init(command: ["sh", "-c", "trap '' TERM; sleep 300 & wait; sleep 300"]))
         let process = try runtime.start(color: .green, version: "1")
         try await Task.sleep(for: .milliseconds(200))
         let clock = ContinuousClock()
@@ -68,9 +77,14 @@ struct ProcessRuntimeTests {
 
     @Test("reports a process that exits before listening with its last output lines")
     func exitsEarly() async throws {
-        let runtime = ProcessRuntime(configuration: .init(command: ["sh", "-c", "echo connecting to db; echo 'fatal: DATABASE_URL is not set' >&2; exit 3"]))
+        let runtime = ProcessRuntime(
+            configuration: .init(command: [
+                "sh", "-c", "echo connecting to db; echo 'fatal: DATABASE_URL is not set' >&2; exit 3",
+            ]))
         let process = try runtime.start(color: .green, version: "9.9")
-        let error = await #expect(throws: DeployError.self) { try await process.waitUntilListening(timeout: .seconds(10)) }
+        let error = await #expect(throws: DeployError.self) {
+            try await process.waitUntilListening(timeout: .seconds(10))
+        }
         #expect(error?.kind == .processFailed)
         #expect(error?.userMessage.contains("exited (exit 3)") == true)
         #expect(error?.userMessage.contains("fatal: DATABASE_URL is not set") == true)

@@ -10,7 +10,9 @@ struct ContainerLifecycleTests {
         try await EngineFixture.with { client in
             try await client.ping()
             #expect(client.apiVersion <= .clientMaximum)
-            #expect(client.apiVersion == DockerAPIVersion.negotiated(server: try #require(DockerAPIVersion(client.version.apiVersion))))
+            #expect(
+                client.apiVersion
+                    == DockerAPIVersion.negotiated(server: try #require(DockerAPIVersion(client.version.apiVersion))))
             let info = try await client.info()
             #expect(info.images >= 1)
             #expect(try await client.imageExists(EngineFixture.image))
@@ -31,7 +33,10 @@ struct ContainerLifecycleTests {
                 image: EngineFixture.image, environment: ["GREETING=hi"],
                 labels: ["shipshape.project": "test", "shipshape.color": "blue"],
                 portBindings: [.init(containerPort: 80, hostIP: "127.0.0.1", hostPort: port)],
-                mounts: [.init(kind: .volume, source: volume, target: "/data"), .init(kind: .tmpfs, source: "", target: "/scratch")],
+                mounts: [
+                    .init(kind: .volume, source: volume, target: "/data"),
+                    .init(kind: .tmpfs, source: "", target: "/scratch"),
+                ],
                 resources: .init(memoryLimit: 64 * 1024 * 1024, pidsLimit: 64), restartPolicy: .no,
                 securityOptions: ["no-new-privileges"], capDrop: ["NET_RAW"])
             let id = try await client.createContainer(spec, name: name)
@@ -47,14 +52,18 @@ struct ContainerLifecycleTests {
                 #expect(running.name == name)
                 #expect(running.hostPort(for: 80) == port)
 
-                let body = try ProcessRunner.run(["curl", "-sf", "--retry", "20", "--retry-connrefused", "--retry-delay", "1", "http://127.0.0.1:\(port)/health"])
+                let body = try ProcessRunner.run([
+                    "curl", "-sf", "--retry", "20", "--retry-connrefused", "--retry-delay", "1",
+                    "http://127.0.0.1:\(port)/health",
+                ])
                 #expect(body.stdout == "ok\n")
 
                 let listed = try await client.listContainers(labels: ["shipshape.project=test", "shipshape.color=blue"])
                 #expect(listed.contains { $0.id == id })
                 #expect(try await client.listContainers(labels: ["shipshape.color=green-\(name)"]).isEmpty)
 
-                let env = try await client.execCollecting(id, ExecSpec(command: ["sh", "-c", "echo $GREETING; ls -d /data /scratch"]))
+                let env = try await client.execCollecting(
+                    id, ExecSpec(command: ["sh", "-c", "echo $GREETING; ls -d /data /scratch"]))
                 #expect(env.exitCode == 0)
                 #expect(env.stdout == "hi\n/data\n/scratch\n")
 
@@ -102,7 +111,8 @@ struct ContainerLifecycleTests {
     func kill() async throws {
         try await EngineFixture.with { client in
             let id = try await client.createContainer(
-                ContainerSpec(image: EngineFixture.image, command: ["sleep", "600"]), name: EngineFixture.uniqueName("kill"))
+                ContainerSpec(image: EngineFixture.image, command: ["sleep", "600"]),
+                name: EngineFixture.uniqueName("kill"))
             do {
                 try await client.startContainer(id)
                 try await client.killContainer(id)

@@ -10,16 +10,22 @@ struct DockerHostTests {
 
     @Test("reads unix sockets, plain tcp and tcp with TLS")
     func schemes() throws {
-        #expect(try DockerHost.fromEnvironment(["DOCKER_HOST": "unix:///run/podman/podman.sock"])
-            == .unix(path: "/run/podman/podman.sock"))
-        #expect(try DockerHost.fromEnvironment(["DOCKER_HOST": "tcp://10.0.0.5:2375"]) == .tcp(host: "10.0.0.5", port: 2375))
-        #expect(try DockerHost.fromEnvironment(["DOCKER_HOST": "tcp://engine.internal"])
-            == .tcp(host: "engine.internal", port: 2375))
+        #expect(
+            try DockerHost.fromEnvironment(["DOCKER_HOST": "unix:///run/podman/podman.sock"])
+                == .unix(path: "/run/podman/podman.sock"))
+        #expect(
+            try DockerHost.fromEnvironment(["DOCKER_HOST": "tcp://10.0.0.5:2375"]) == .tcp(host: "10.0.0.5", port: 2375)
+        )
+        #expect(
+            try DockerHost.fromEnvironment(["DOCKER_HOST": "tcp://engine.internal"])
+                == .tcp(host: "engine.internal", port: 2375))
         #expect(
             try DockerHost.fromEnvironment([
                 "DOCKER_HOST": "tcp://engine.internal", "DOCKER_TLS_VERIFY": "1", "DOCKER_CERT_PATH": "/certs",
             ]) == .tls(host: "engine.internal", port: 2376, certificatePath: "/certs", verify: true))
-        #expect(try DockerHost.parse("tcp://[::1]:2376", tlsVerify: true) == .tls(host: "::1", port: 2376, certificatePath: nil, verify: true))
+        #expect(
+            try DockerHost.parse("tcp://[::1]:2376", tlsVerify: true)
+                == .tls(host: "::1", port: 2376, certificatePath: nil, verify: true))
     }
 
     @Test("rejects hosts it cannot use with a message naming DOCKER_HOST")

@@ -20,12 +20,15 @@ struct EngineErrorTests {
     func missingImage() async throws {
         try await EngineFixture.with { client in
             let error = await #expect(throws: DockerEngineError.self) {
-                _ = try await client.createContainer(ContainerSpec(image: "shipshape-missing:never"), name: EngineFixture.uniqueName("missing"))
+                _ = try await client.createContainer(
+                    ContainerSpec(image: "shipshape-missing:never"), name: EngineFixture.uniqueName("missing"))
             }
             #expect(error?.kind == .notFound)
             #expect(error?.status == 404)
             #expect(error?.userMessage.contains("shipshape-missing:never") == true)
-            let inspect = await #expect(throws: DockerEngineError.self) { try await client.inspectContainer("no-such-container") }
+            let inspect = await #expect(throws: DockerEngineError.self) {
+                try await client.inspectContainer("no-such-container")
+            }
             #expect(inspect?.kind == .notFound)
         }
     }

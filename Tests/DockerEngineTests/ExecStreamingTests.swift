@@ -53,9 +53,12 @@ struct ExecStreamingTests {
                 name: EngineFixture.uniqueName("exec"))
             do {
                 try await client.startContainer(id)
-                let command = "busybox yes 0123456789abcde | busybox head -c \(Self.streamedBytes); echo finished >&2; exit 3"
+                let command =
+                    "busybox yes 0123456789abcde | busybox head -c \(Self.streamedBytes); echo finished >&2; exit 3"
                 let baseline = Self.residentBytes()
-                var stdoutBytes = 0, peak = baseline, sinceSample = 0
+                var stdoutBytes = 0
+                var peak = baseline
+                var sinceSample = 0
                 var stderr = ""
                 var wrongChunks = 0
                 let code = try await client.exec(id, ExecSpec(command: ["sh", "-c", command])) { chunk in

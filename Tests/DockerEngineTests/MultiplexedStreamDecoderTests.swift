@@ -7,8 +7,10 @@ struct MultiplexedStreamDecoderTests {
     private func frame(_ stream: UInt8, _ text: String) -> [UInt8] {
         let payload = Array(text.utf8)
         let length = UInt32(payload.count)
-        return [stream, 0, 0, 0, UInt8(length >> 24), UInt8((length >> 16) & 0xff), UInt8((length >> 8) & 0xff),
-            UInt8(length & 0xff)] + payload
+        return [
+            stream, 0, 0, 0, UInt8(length >> 24), UInt8((length >> 16) & 0xff), UInt8((length >> 8) & 0xff),
+            UInt8(length & 0xff),
+        ] + payload
     }
 
     private func text(_ chunks: [OutputChunk], _ stream: OutputStream) -> String {

@@ -7,7 +7,8 @@ struct NetworkTests {
     func internalNetworkWithAliases() async throws {
         try await EngineFixture.with { client in
             let network = EngineFixture.uniqueName("backend")
-            let networkID = try await client.createNetwork(network, internal: true, labels: ["shipshape.project": "test"])
+            let networkID = try await client.createNetwork(
+                network, internal: true, labels: ["shipshape.project": "test"])
             var containers: [String] = []
             do {
                 let details = try await client.inspectNetwork(network)
@@ -37,7 +38,9 @@ struct NetworkTests {
                 let request = "printf 'GET /health HTTP/1.0\\r\\n\\r\\n' | busybox nc api 80"
                 let fetched = try await client.execCollecting(
                     probe,
-                    ExecSpec(command: ["sh", "-c", "for i in $(busybox seq 50); do \(request) && exit 0; sleep 0.1; done; exit 1"]))
+                    ExecSpec(command: [
+                        "sh", "-c", "for i in $(busybox seq 50); do \(request) && exit 0; sleep 0.1; done; exit 1",
+                    ]))
                 #expect(fetched.exitCode == 0)
                 #expect(fetched.stdout.hasPrefix("HTTP/1.1 200 OK"))
                 #expect(fetched.stdout.hasSuffix("\r\n\r\nok\n"))

@@ -28,7 +28,9 @@ public struct DeployRecord: Sendable, Codable, Hashable {
         public var message: String?
 
         /// A finished step.
-        public init(name: String, startedAt: Date, durationMilliseconds: Double, outcome: Outcome, message: String? = nil) {
+        public init(
+            name: String, startedAt: Date, durationMilliseconds: Double, outcome: Outcome, message: String? = nil
+        ) {
             self.name = name
             self.startedAt = startedAt
             self.durationMilliseconds = durationMilliseconds
@@ -37,7 +39,10 @@ public struct DeployRecord: Sendable, Codable, Hashable {
         }
 
         enum CodingKeys: String, CodingKey {
-            case name, startedAt = "started_at", durationMilliseconds = "duration_ms", outcome, message
+            case name
+            case startedAt = "started_at"
+            case durationMilliseconds = "duration_ms"
+            case outcome, message
         }
     }
 
@@ -84,7 +89,10 @@ public struct DeployRecord: Sendable, Codable, Hashable {
     public var durationMilliseconds: Double { finishedAt.timeIntervalSince(startedAt) * 1000 }
 
     enum CodingKeys: String, CodingKey {
-        case id, service, version, color, previousColor = "previous_color", startedAt = "started_at"
-        case finishedAt = "finished_at", outcome, message, steps
+        case id, service, version, color
+        case previousColor = "previous_color"
+        case startedAt = "started_at"
+        case finishedAt = "finished_at"
+        case outcome, message, steps
     }
 }

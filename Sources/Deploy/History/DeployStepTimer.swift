@@ -1,4 +1,5 @@
 import Foundation
+import ShipshapeCore
 
 /// Runs a deploy's steps one after another, timing each and collecting them for the history record.
 public struct DeployStepTimer: Sendable {
@@ -18,11 +19,17 @@ public struct DeployStepTimer: Sendable {
         let start = clock.now
         do {
             let value = try await body()
-            steps.append(.init(name: name, startedAt: startedAt, durationMilliseconds: Self.milliseconds(clock.now - start), outcome: .succeeded))
+            steps.append(
+                .init(
+                    name: name, startedAt: startedAt, durationMilliseconds: Self.milliseconds(clock.now - start),
+                    outcome: .succeeded))
             return value
         } catch {
-            let message = (error as? any CustomStringConvertible)?.description ?? "\(error)"
-            steps.append(.init(name: name, startedAt: startedAt, durationMilliseconds: Self.milliseconds(clock.now - start), outcome: .failed, message: message))
+            let message = (error as? any UserFacingError)?.userMessage ?? String(describing: error)
+            steps.append(
+                .init(
+                    name: name, startedAt: startedAt, durationMilliseconds: Self.milliseconds(clock.now - start),
+                    outcome: .failed, message: message))
             throw error
         }
     }

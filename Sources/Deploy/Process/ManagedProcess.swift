@@ -3,7 +3,7 @@ import ShipshapeCore
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One color's running process, started by `ProcessRuntime`: its own process group (so stopping reaches
@@ -157,7 +157,8 @@ public final class ManagedProcess: Sendable {
         defer { posix_spawnattr_destroy(&attributes) }
         // Its own process group so a stop reaches its children; default signal handling and an empty mask,
         // because this process ignores SIGPIPE and children would inherit that.
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        posix_spawnattr_setflags(
+            &attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         posix_spawnattr_setpgroup(&attributes, 0)
         var emptyMask = sigset_t()
         sigemptyset(&emptyMask)
@@ -169,7 +170,8 @@ public final class ManagedProcess: Sendable {
 
         // posix_spawn_file_actions_addchdir_np is not visible to Swift either: a shell changes directory and
         // then execs the command, so the pid is still the command's own.
-        let launched = workingDirectory.map { ["/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", $0] + arguments } ?? arguments
+        let launched =
+            workingDirectory.map { ["/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", $0] + arguments } ?? arguments
         let argv = launched.map { strdup($0) } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { for pointer in argv + envp { free(pointer) } }

@@ -19,6 +19,7 @@ public struct SmokeTestResult: Sendable, Hashable {
     /// `GET /api/products/ → 200 (12ms)` or `GET /api/products/: expected status 200, got 500 ...`.
     public var summary: String {
         if let failure { return "GET \(test.path): \(failure)" }
-        return "GET \(test.path) → \(status.map(String.init) ?? "?") (\(DeployHistory.formatDuration(durationMilliseconds)))"
+        let took = DeployHistory.formatDuration(durationMilliseconds)
+        return "GET \(test.path) → \(status.map(String.init) ?? "?") (\(took))"
     }
 }

@@ -63,7 +63,9 @@ public struct SmokeTester: Sendable {
     }
 
     /// Runs one test.
-    public func run(_ test: SmokeTestConfiguration, against target: HostPort, host: String? = nil) async -> SmokeTestResult {
+    public func run(_ test: SmokeTestConfiguration, against target: HostPort, host: String? = nil) async
+        -> SmokeTestResult
+    {
         let clock = ContinuousClock()
         let start = clock.now
         var result = SmokeTestResult(test: test, target: target, status: nil, failure: nil, durationMilliseconds: 0)
@@ -75,7 +77,8 @@ public struct SmokeTester: Sendable {
             let response = try await httpClient.execute(request, timeout: .init(timeout))
             let body = try await response.body.collect(upTo: Self.maximumBodySize)
             result.status = Int(response.status.code)
-            result.failure = Self.failure(of: test, status: Int(response.status.code), headers: response.headers, body: body)
+            result.failure = Self.failure(
+                of: test, status: Int(response.status.code), headers: response.headers, body: body)
         } catch let error as NIOTooManyBytesError {
             result.failure = "the body is larger than \(error.maxBytes ?? Self.maximumBodySize) bytes"
         } catch let error as HTTPClientError where error == .deadlineExceeded {
@@ -88,7 +91,8 @@ public struct SmokeTester: Sendable {
     }
 
     /// What is wrong with a response, or nil when it meets every expectation.
-    static func failure(of test: SmokeTestConfiguration, status: Int, headers: HTTPHeaders, body: ByteBuffer) -> String? {
+    static func failure(of test: SmokeTestConfiguration, status: Int, headers: HTTPHeaders, body: ByteBuffer) -> String?
+    {
         var problems: [String] = []
         if status != test.status { problems.append("expected status \(test.status), got \(status)") }
         let text = String(buffer: body)
@@ -101,7 +105,8 @@ public struct SmokeTester: Sendable {
             if actual.isEmpty {
                 problems.append("header \(name) is missing")
             } else if let value, !actual.contains(where: { $0.contains(value) }) {
-                problems.append("header \(name) is '\(actual.joined(separator: ", "))', expected it to contain '\(value)'")
+                problems.append(
+                    "header \(name) is '\(actual.joined(separator: ", "))', expected it to contain '\(value)'")
             }
         }
         guard !problems.isEmpty else { return nil }

@@ -51,7 +51,8 @@ public enum DockerHost: Sendable, Hashable, CustomStringConvertible {
         }
         let authority = remainder.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
         let (host, port) = try splitAuthority(
-            String(authority), text: text, defaultPort: useTLS || text.hasPrefix("https://")
+            String(authority), text: text,
+            defaultPort: useTLS || text.hasPrefix("https://")
                 ? defaultTLSPort : defaultPlainPort)
         if useTLS || text.hasPrefix("https://") {
             return .tls(host: host, port: port, certificatePath: certificatePath, verify: tlsVerify)

@@ -16,7 +16,9 @@ enum DockerTLS {
         let directory = certificatePath ?? defaultCertificatePath
         var tls = TLSConfiguration.makeClientConfiguration()
         let files = FileManager.default
-        let ca = "\(directory)/ca.pem", cert = "\(directory)/cert.pem", key = "\(directory)/key.pem"
+        let ca = "\(directory)/ca.pem"
+        let cert = "\(directory)/cert.pem"
+        let key = "\(directory)/key.pem"
         do {
             if verify {
                 guard files.fileExists(atPath: ca) else {
@@ -34,7 +36,8 @@ enum DockerTLS {
         } catch let error as DockerEngineError {
             throw error
         } catch {
-            throw DockerEngineError.invalidHost("\(host)", reason: "the TLS files in \(directory) are unusable: \(error)")
+            throw DockerEngineError.invalidHost(
+                "\(host)", reason: "the TLS files in \(directory) are unusable: \(error)")
         }
         return tls
     }

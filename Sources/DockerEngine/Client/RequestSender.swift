@@ -88,7 +88,8 @@ struct RequestSender: Sendable {
         }
     }
 
-    private func collect(_ response: HTTPClientResponse, request: String) async throws(DockerEngineError) -> ByteBuffer {
+    private func collect(_ response: HTTPClientResponse, request: String) async throws(DockerEngineError) -> ByteBuffer
+    {
         do {
             return try await response.body.collect(upTo: maximumResponseSize)
         } catch {

@@ -20,8 +20,14 @@ public struct ContainerDetails: Sendable, Decodable, Hashable {
         public let oomKilled: Bool
 
         enum CodingKeys: String, CodingKey {
-            case status = "Status", running = "Running", exitCode = "ExitCode", error = "Error"
-            case startedAt = "StartedAt", finishedAt = "FinishedAt", health = "Health", oomKilled = "OOMKilled"
+            case status = "Status"
+            case running = "Running"
+            case exitCode = "ExitCode"
+            case error = "Error"
+            case startedAt = "StartedAt"
+            case finishedAt = "FinishedAt"
+            case health = "Health"
+            case oomKilled = "OOMKilled"
         }
 
         /// Decodes the engine's JSON (Podman omits some fields).
@@ -45,7 +51,10 @@ public struct ContainerDetails: Sendable, Decodable, Hashable {
         /// Consecutive failures so far.
         public let failingStreak: Int
 
-        enum CodingKeys: String, CodingKey { case status = "Status", failingStreak = "FailingStreak" }
+        enum CodingKeys: String, CodingKey {
+            case status = "Status"
+            case failingStreak = "FailingStreak"
+        }
 
         /// Decodes the engine's JSON.
         public init(from decoder: any Decoder) throws {
@@ -62,7 +71,10 @@ public struct ContainerDetails: Sendable, Decodable, Hashable {
         /// DNS aliases on it.
         public let aliases: [String]
 
-        enum CodingKeys: String, CodingKey { case ipAddress = "IPAddress", aliases = "Aliases" }
+        enum CodingKeys: String, CodingKey {
+            case ipAddress = "IPAddress"
+            case aliases = "Aliases"
+        }
 
         /// Decodes the engine's JSON.
         public init(from decoder: any Decoder) throws {
@@ -101,26 +113,39 @@ public struct ContainerDetails: Sendable, Decodable, Hashable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id = "Id", name = "Name", imageID = "Image", config = "Config", state = "State"
+        case id = "Id"
+        case name = "Name"
+        case imageID = "Image"
+        case config = "Config"
+        case state = "State"
         case networkSettings = "NetworkSettings"
     }
 
     struct Config: Decodable {
         let image: String?
         let labels: [String: String]?
-        enum CodingKeys: String, CodingKey { case image = "Image", labels = "Labels" }
+        enum CodingKeys: String, CodingKey {
+            case image = "Image"
+            case labels = "Labels"
+        }
     }
 
     struct NetworkSettings: Decodable {
         struct Binding: Decodable {
             let hostIP: String?
             let hostPort: String?
-            enum CodingKeys: String, CodingKey { case hostIP = "HostIp", hostPort = "HostPort" }
+            enum CodingKeys: String, CodingKey {
+                case hostIP = "HostIp"
+                case hostPort = "HostPort"
+            }
         }
 
         let networks: [String: NetworkEndpoint]?
         let ports: [String: [Binding]?]?
-        enum CodingKeys: String, CodingKey { case networks = "Networks", ports = "Ports" }
+        enum CodingKeys: String, CodingKey {
+            case networks = "Networks"
+            case ports = "Ports"
+        }
     }
 
     /// Decodes the engine's JSON.
@@ -158,7 +183,11 @@ public struct ContainerSummary: Sendable, Decodable, Hashable {
     public let state: String
 
     enum CodingKeys: String, CodingKey {
-        case id = "Id", names = "Names", image = "Image", labels = "Labels", state = "State"
+        case id = "Id"
+        case names = "Names"
+        case image = "Image"
+        case labels = "Labels"
+        case state = "State"
     }
 
     /// Decodes the engine's JSON.

@@ -13,7 +13,9 @@ extension ContainerSpec {
         if let user { config["User"] = .string(user) }
         if let workingDirectory { config["WorkingDir"] = .string(workingDirectory) }
         let exposed = Set(exposedPorts.map(Self.portKey) + portBindings.map { "\($0.containerPort)/\($0.proto)" })
-        if !exposed.isEmpty { config["ExposedPorts"] = .object(Dictionary(uniqueKeysWithValues: exposed.map { ($0, .object([:])) })) }
+        if !exposed.isEmpty {
+            config["ExposedPorts"] = .object(Dictionary(uniqueKeysWithValues: exposed.map { ($0, .object([:])) }))
+        }
         if let healthCheck {
             config["Healthcheck"] = .object([
                 "Test": .strings(healthCheck.test),

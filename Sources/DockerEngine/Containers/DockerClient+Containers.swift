@@ -45,7 +45,9 @@ extension DockerClient {
     }
 
     /// Removes a container; `force` kills it first if running, `volumes` removes its anonymous volumes.
-    public func removeContainer(_ id: String, force: Bool = false, volumes: Bool = false) async throws(DockerEngineError) {
+    public func removeContainer(_ id: String, force: Bool = false, volumes: Bool = false)
+        async throws(DockerEngineError)
+    {
         try await sender.send(
             .DELETE, "/containers/\(id)", query: [("force", String(force)), ("v", String(volumes))],
             subject: "container \(id)")
@@ -57,7 +59,9 @@ extension DockerClient {
     }
 
     /// Containers (running and stopped when `all`) carrying every one of `labels` (`key` or `key=value`).
-    public func listContainers(labels: [String] = [], all: Bool = true) async throws(DockerEngineError) -> [ContainerSummary] {
+    public func listContainers(labels: [String] = [], all: Bool = true) async throws(DockerEngineError)
+        -> [ContainerSummary]
+    {
         var query = [("all", String(all))]
         if !labels.isEmpty { query.append(("filters", try Self.filters(["label": labels]))) }
         return try await sender.decode(.GET, "/containers/json", query: query)
@@ -65,7 +69,9 @@ extension DockerClient {
 
     /// The last `tail` lines of the container's output, stdout and stderr interleaved as written; `tty`
     /// must match the container's setting (TTY output is not multiplexed).
-    public func containerLogs(_ id: String, tail: Int = 100, tty: Bool = false) async throws(DockerEngineError) -> [LogLine] {
+    public func containerLogs(_ id: String, tail: Int = 100, tty: Bool = false) async throws(DockerEngineError)
+        -> [LogLine]
+    {
         let response = try await sender.stream(
             .GET, "/containers/\(id)/logs",
             query: [("stdout", "true"), ("stderr", "true"), ("tail", String(tail))], subject: "container \(id)")

@@ -22,7 +22,9 @@ extension DockerClient {
     /// from the engine waits for `output` to return, so a slow consumer slows the command down instead of
     /// buffering (multi-GB dumps stream in constant memory). Errors thrown by `output` end the stream and
     /// are rethrown as they are.
-    public func startExec(_ id: String, output: (OutputChunk) async throws -> Void) async throws {
+    nonisolated(nonsending) public func startExec(
+        _ id: String, output: (OutputChunk) async throws -> Void
+    ) async throws {
         let response = try await sender.stream(
             .POST, "/exec/\(id)/start", json: JSONValue.object(["Detach": .bool(false), "Tty": .bool(false)]),
             subject: "exec \(id)")
@@ -47,7 +49,7 @@ extension DockerClient {
 
     /// Runs `spec` in `container`, streams its output to `output` (backpressured, see `startExec`) and
     /// returns its exit code.
-    public func exec(
+    nonisolated(nonsending) public func exec(
         _ container: String, _ spec: ExecSpec, output: (OutputChunk) async throws -> Void
     ) async throws -> Int {
         let id = try await createExec(container, spec)
@@ -57,10 +59,11 @@ extension DockerClient {
 
     /// Runs `spec` in `container` and returns its exit code and output, keeping at most `limit` bytes of
     /// each stream (the rest is read and dropped).
-    public func execCollecting(
+    nonisolated(nonsending) public func execCollecting(
         _ container: String, _ spec: ExecSpec, limit: Int = defaultCollectLimit
     ) async throws -> ExecResult {
-        var stdout = ByteBuffer(), stderr = ByteBuffer()
+        var stdout = ByteBuffer()
+        var stderr = ByteBuffer()
         let code = try await exec(container, spec) { chunk in
             switch chunk.stream {
             case .stdout, .stdin: Self.append(chunk.bytes, to: &stdout, limit: limit)

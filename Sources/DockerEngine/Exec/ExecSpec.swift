@@ -36,7 +36,10 @@ public struct ExecDetails: Sendable, Decodable, Hashable {
     /// Its exit code once finished.
     public let exitCode: Int?
 
-    enum CodingKeys: String, CodingKey { case running = "Running", exitCode = "ExitCode" }
+    enum CodingKeys: String, CodingKey {
+        case running = "Running"
+        case exitCode = "ExitCode"
+    }
 }
 
 /// The collected output of a finished command.

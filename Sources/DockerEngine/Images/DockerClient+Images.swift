@@ -9,7 +9,7 @@ extension DockerClient {
         do {
             _ = try await inspectImage(reference)
             return true
-        } catch where error.kind == .notFound {
+        } catch  where error.kind == .notFound {
             return false
         }
     }

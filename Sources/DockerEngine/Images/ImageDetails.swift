@@ -14,13 +14,20 @@ public struct ImageDetails: Sendable, Decodable, Hashable {
     public let command: [String]
 
     enum CodingKeys: String, CodingKey {
-        case id = "Id", repoTags = "RepoTags", size = "Size", created = "Created", config = "Config"
+        case id = "Id"
+        case repoTags = "RepoTags"
+        case size = "Size"
+        case created = "Created"
+        case config = "Config"
     }
 
     struct Config: Decodable {
         let exposedPorts: [String: EmptyObject]?
         let cmd: [String]?
-        enum CodingKeys: String, CodingKey { case exposedPorts = "ExposedPorts", cmd = "Cmd" }
+        enum CodingKeys: String, CodingKey {
+            case exposedPorts = "ExposedPorts"
+            case cmd = "Cmd"
+        }
     }
 
     struct EmptyObject: Decodable {}
@@ -47,7 +54,11 @@ public struct ImageSummary: Sendable, Decodable, Hashable {
     /// Its size in bytes.
     public let size: Int64
 
-    enum CodingKeys: String, CodingKey { case id = "Id", repoTags = "RepoTags", size = "Size" }
+    enum CodingKeys: String, CodingKey {
+        case id = "Id"
+        case repoTags = "RepoTags"
+        case size = "Size"
+    }
 
     /// Decodes the engine's JSON.
     public init(from decoder: any Decoder) throws {

@@ -11,7 +11,8 @@ extension DockerClient {
             "Name": .string(name), "Driver": .string(driver), "Internal": .bool(`internal`),
             "Labels": .stringMap(labels), "CheckDuplicate": .bool(true),
         ])
-        let created: Created = try await sender.decode(.POST, "/networks/create", json: body, subject: "network \(name)")
+        let created: Created = try await sender.decode(
+            .POST, "/networks/create", json: body, subject: "network \(name)")
         return created.id
     }
 
@@ -32,7 +33,9 @@ extension DockerClient {
     }
 
     /// Detaches a container from a network.
-    public func disconnectNetwork(_ network: String, container: String, force: Bool = false) async throws(DockerEngineError) {
+    public func disconnectNetwork(_ network: String, container: String, force: Bool = false)
+        async throws(DockerEngineError)
+    {
         let body: JSONValue = .object(["Container": .string(container), "Force": .bool(force)])
         try await sender.send(
             .POST, "/networks/\(network)/disconnect", json: body,

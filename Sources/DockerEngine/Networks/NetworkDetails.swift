@@ -14,7 +14,11 @@ public struct NetworkDetails: Sendable, Decodable, Hashable {
     public let containerIDs: [String]
 
     enum CodingKeys: String, CodingKey {
-        case id = "Id", name = "Name", driver = "Driver", isInternal = "Internal", labels = "Labels"
+        case id = "Id"
+        case name = "Name"
+        case driver = "Driver"
+        case isInternal = "Internal"
+        case labels = "Labels"
         case containers = "Containers"
     }
 
@@ -28,7 +32,8 @@ public struct NetworkDetails: Sendable, Decodable, Hashable {
         driver = try container.decodeIfPresent(String.self, forKey: .driver) ?? ""
         isInternal = try container.decodeIfPresent(Bool.self, forKey: .isInternal) ?? false
         labels = try container.decodeIfPresent([String: String].self, forKey: .labels) ?? [:]
-        containerIDs = (try container.decodeIfPresent([String: EmptyObject].self, forKey: .containers))
+        containerIDs =
+            (try container.decodeIfPresent([String: EmptyObject].self, forKey: .containers))
             .map { Array($0.keys).sorted() } ?? []
     }
 }

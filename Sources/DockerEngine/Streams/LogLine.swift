@@ -37,7 +37,9 @@ struct LogLineAssembler {
 
     mutating func finish() -> [LogLine] {
         for stream in [OutputStream.stdout, .stderr, .stdin] {
-            if let rest = partial[stream], !rest.isEmpty { lines.append(LogLine(stream: stream, text: Self.text(rest))) }
+            if let rest = partial[stream], !rest.isEmpty {
+                lines.append(LogLine(stream: stream, text: Self.text(rest)))
+            }
         }
         partial = [:]
         return lines

@@ -14,8 +14,12 @@ public struct EngineVersion: Sendable, Decodable, Hashable {
     public let components: [String]
 
     enum CodingKeys: String, CodingKey {
-        case version = "Version", apiVersion = "ApiVersion", minAPIVersion = "MinAPIVersion", os = "Os"
-        case arch = "Arch", components = "Components"
+        case version = "Version"
+        case apiVersion = "ApiVersion"
+        case minAPIVersion = "MinAPIVersion"
+        case os = "Os"
+        case arch = "Arch"
+        case components = "Components"
     }
 
     struct Component: Decodable {
@@ -51,7 +55,11 @@ public struct EngineInfo: Sendable, Decodable, Hashable {
     public let serverVersion: String?
 
     enum CodingKeys: String, CodingKey {
-        case name = "Name", driver = "Driver", containers = "Containers", containersRunning = "ContainersRunning"
-        case images = "Images", serverVersion = "ServerVersion"
+        case name = "Name"
+        case driver = "Driver"
+        case containers = "Containers"
+        case containersRunning = "ContainersRunning"
+        case images = "Images"
+        case serverVersion = "ServerVersion"
     }
 }

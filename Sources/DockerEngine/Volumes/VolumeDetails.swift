@@ -10,7 +10,10 @@ public struct VolumeDetails: Sendable, Decodable, Hashable {
     public let labels: [String: String]
 
     enum CodingKeys: String, CodingKey {
-        case name = "Name", driver = "Driver", mountpoint = "Mountpoint", labels = "Labels"
+        case name = "Name"
+        case driver = "Driver"
+        case mountpoint = "Mountpoint"
+        case labels = "Labels"
     }
 
     /// Decodes the engine's JSON.
