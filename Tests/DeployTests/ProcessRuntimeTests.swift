@@ -29,6 +29,33 @@ struct ProcessRuntimeTests {
         #expect(!blue.isRunning && !green.isRunning)
     }
 
+    @Test("writes output to a per-color log file and stops a process group by pid")
+    func logFileAndStopByPid() async throws {
+        let directory = try TemporaryDirectory(prefix: "process-log")
+        defer { directory.remove() }
+        var configuration = try TestApp.runtime(in: directory).configuration
+        configuration.logFile = "\(directory.path)/api-{color}-{version}.log"
+        let runtime = ProcessRuntime(configuration: configuration)
+        let process = try runtime.start(color: .green, version: "3.1")
+        defer { kill(-process.pid, SIGKILL) }
+        try await process.waitUntilListening(timeout: .seconds(20))
+        _ = try ProcessRunner.run(["curl", "-s", "http://127.0.0.1:\(process.port)/health"])
+        let file = try String(contentsOfFile: "\(directory.path)/api-green-3.1.log", encoding: .utf8)
+        #expect(file.contains("app 3.1 starting on \(process.port)"))
+        for _ in 0..<100 where process.recentLog().last != "served /health" {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(process.recentLog().last == "served /health")
+
+        // As a later `shipshape` run would: only the pid is known.
+        #expect(await ProcessRuntime.stopGroup(pid: process.pid, grace: .seconds(5)))
+        let refused = try ProcessRunner.run([
+            "curl", "-s", "-o", "/dev/null", "http://127.0.0.1:\(process.port)/health",
+        ])
+        #expect(refused.status != 0)
+        #expect(await !ProcessRuntime.stopGroup(pid: process.pid, grace: .seconds(1)))
+    }
+
     @Test("keeps the last log lines and stops with SIGTERM")
     func logsAndTerm() async throws {
         let runtime = ProcessRuntime(

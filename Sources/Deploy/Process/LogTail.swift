@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 
 /// The last lines a process wrote, kept in a bounded ring so a chatty process costs fixed memory.
@@ -37,6 +38,23 @@ final class LogTail: Sendable {
             if !state.partial.isEmpty { lines.append(String(decoding: state.partial, as: UTF8.self)) }
             return Array(lines.suffix(capacity))
         }
+    }
+
+    /// How much of a log file's end is read to find its last lines.
+    static let fileTailBytes = 64 * 1024
+
+    /// The last `count` lines of a log file (empty when it cannot be read).
+    static func lastLines(ofFile path: String, count: Int) -> [String] {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return [] }
+        defer { try? handle.close() }
+        let size = (try? handle.seekToEnd()) ?? 0
+        let start = size > UInt64(fileTailBytes) ? size - UInt64(fileTailBytes) : 0
+        guard (try? handle.seek(toOffset: start)) != nil, let data = try? handle.readToEnd() else { return [] }
+        var lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+            .map { String($0.prefix(maximumLineLength)) }
+        if start > 0, !lines.isEmpty { lines.removeFirst() }  // cut mid-line
+        if lines.last == "" { lines.removeLast() }
+        return Array(lines.suffix(max(1, count)))
     }
 
     private static func push(_ state: inout State, capacity: Int) {

@@ -45,11 +45,19 @@ public final class ManagedProcess: Sendable {
     public let arguments: [String]
     /// Its pid (also its process group id).
     public let pid: pid_t
-    private let log: LogTail
+    private let log: LogSource
     private let status = Mutex<ExitStatus?>(nil)
 
+    /// Where the process's output goes.
+    private enum LogSource: Sendable {
+        /// A pipe drained into memory: the process lives and dies with this one (its pipe breaks after).
+        case captured(LogTail)
+        /// A file the process appends to: it can outlive this process (a CLI that starts it and exits).
+        case file(path: String, lines: Int)
+    }
+
     private init(
-        color: DeployColor, version: String, target: HostPort, arguments: [String], pid: pid_t, log: LogTail
+        color: DeployColor, version: String, target: HostPort, arguments: [String], pid: pid_t, log: LogSource
     ) {
         self.color = color
         self.version = version
@@ -77,7 +85,12 @@ public final class ManagedProcess: Sendable {
     public var isRunning: Bool { exitStatus == nil }
 
     /// Its last output lines (stdout and stderr interleaved), oldest first.
-    public func recentLog() -> [String] { log.lines() }
+    public func recentLog() -> [String] {
+        switch log {
+        case .captured(let tail): tail.lines()
+        case .file(let path, let lines): LogTail.lastLines(ofFile: path, count: lines)
+        }
+    }
 
     /// Waits until something accepts TCP connections on its port; throws with its last output lines if it
     /// exits first or `timeout` passes.
@@ -135,8 +148,13 @@ public final class ManagedProcess: Sendable {
 
     static func spawn(
         arguments: [String], environment: [String: String], workingDirectory: String?, color: DeployColor,
-        version: String, target: HostPort, logLines: Int
+        version: String, target: HostPort, logLines: Int, logFile: String?
     ) throws(DeployError) -> ManagedProcess {
+        if let logFile {
+            return try spawn(
+                arguments: arguments, environment: environment, workingDirectory: workingDirectory,
+                output: .file(logFile), color: color, version: version, target: target, logLines: logLines)
+        }
         var pipeDescriptors: [Int32] = [0, 0]
         guard pipe(&pipeDescriptors) == 0 else {
             throw startFailure(arguments, reason: "pipe: \(DeployHistory.errnoText())")
@@ -145,12 +163,47 @@ public final class ManagedProcess: Sendable {
         // Glibc's pipe2 is not visible to Swift; close-on-exec keeps these ends out of other children.
         _ = fcntl(readEnd, F_SETFD, FD_CLOEXEC)
         _ = fcntl(writeEnd, F_SETFD, FD_CLOEXEC)
+        let process: ManagedProcess
+        do {
+            process = try spawn(
+                arguments: arguments, environment: environment, workingDirectory: workingDirectory,
+                output: .pipe(writeEnd), color: color, version: version, target: target, logLines: logLines,
+                tail: LogTail(capacity: logLines))
+        } catch {
+            close(writeEnd)
+            close(readEnd)
+            throw error
+        }
+        close(writeEnd)
+        if case .captured(let tail) = process.log {
+            // A dedicated thread blocks on the pipe for the process's lifetime; a task or dispatch worker
+            // would hold a shared pool thread hostage instead.
+            let reader = Thread { Self.drain(readEnd, into: tail) }
+            reader.name = "shipshape-process-\(process.pid)"
+            reader.start()
+        }
+        return process
+    }
+
+    private enum Output {
+        case pipe(Int32)
+        case file(String)
+    }
+
+    private static func spawn(
+        arguments: [String], environment: [String: String], workingDirectory: String?, output: Output,
+        color: DeployColor, version: String, target: HostPort, logLines: Int, tail: LogTail? = nil
+    ) throws(DeployError) -> ManagedProcess {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, writeEnd, 1)
-        posix_spawn_file_actions_adddup2(&actions, writeEnd, 2)
+        switch output {
+        case .pipe(let writeEnd): posix_spawn_file_actions_adddup2(&actions, writeEnd, 1)
+        case .file(let path):
+            posix_spawn_file_actions_addopen(&actions, 1, path, O_WRONLY | O_CREAT | O_APPEND, logFileMode)
+        }
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -177,20 +230,18 @@ public final class ManagedProcess: Sendable {
         defer { for pointer in argv + envp { free(pointer) } }
         var pid: pid_t = 0
         let result = posix_spawnp(&pid, launched[0], &actions, &attributes, argv, envp)
-        close(writeEnd)
-        guard result == 0 else {
-            close(readEnd)
-            throw startFailure(arguments, reason: String(cString: strerror(result)))
+        guard result == 0 else { throw startFailure(arguments, reason: String(cString: strerror(result))) }
+        let log: LogSource
+        switch output {
+        case .pipe: log = .captured(tail ?? LogTail(capacity: logLines))
+        case .file(let path): log = .file(path: path, lines: logLines)
         }
-        let log = LogTail(capacity: logLines)
-        // A dedicated thread blocks on the pipe for the process's lifetime; a task or dispatch worker would
-        // hold a shared pool thread hostage instead.
-        let reader = Thread { Self.drain(readEnd, into: log) }
-        reader.name = "shipshape-process-\(pid)"
-        reader.start()
         return ManagedProcess(
             color: color, version: version, target: target, arguments: arguments, pid: pid, log: log)
     }
+
+    /// Permissions of a new log file.
+    static let logFileMode: mode_t = 0o644
 
     private static let readChunkSize = 16 * 1024
 

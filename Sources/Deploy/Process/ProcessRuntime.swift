@@ -27,12 +27,16 @@ public struct ProcessRuntime: Sendable {
         public var logLines: Int
         /// Time between SIGTERM and SIGKILL when stopping.
         public var stopGrace: Duration
+        /// A file the process appends its output to (`{color}`, `{version}` and `{port}` substituted); nil
+        /// keeps output in memory, which ties the process to this one. Set it when the starting process
+        /// exits before the started one (a CLI deploy): a pipe would break and kill it with SIGPIPE.
+        public var logFile: String?
 
         /// A configuration with defaults.
         public init(
             command: [String], environment: [String: String] = [:], workingDirectory: String? = nil,
             host: String = Self.defaultHost, logLines: Int = Self.defaultLogLines,
-            stopGrace: Duration = Self.defaultStopGrace
+            stopGrace: Duration = Self.defaultStopGrace, logFile: String? = nil
         ) {
             self.command = command
             self.environment = environment
@@ -40,6 +44,7 @@ public struct ProcessRuntime: Sendable {
             self.host = host
             self.logLines = logLines
             self.stopGrace = stopGrace
+            self.logFile = logFile
         }
 
         /// The process runtime a service's configuration describes.
@@ -83,7 +88,11 @@ public struct ProcessRuntime: Sendable {
         let process = try ManagedProcess.spawn(
             arguments: arguments, environment: environment, workingDirectory: configuration.workingDirectory,
             color: color, version: version, target: HostPort(host: configuration.host, port: chosenPort),
-            logLines: configuration.logLines)
+            logLines: configuration.logLines,
+            logFile: configuration.logFile.map {
+                Self.substitute($0, port: chosenPort, version: version)
+                    .replacingOccurrences(of: "{color}", with: color.rawValue)
+            })
         logger.info(
             "started process",
             metadata: [
@@ -91,6 +100,25 @@ public struct ProcessRuntime: Sendable {
                 "program": "\(arguments[0])",
             ])
         return process
+    }
+
+    /// Stops a process group this process did not start (one started by an earlier `shipshape` run, known by
+    /// its pid): SIGTERM, then SIGKILL after `grace`. Returns false when no such group was running.
+    @discardableResult
+    public static func stopGroup(pid: pid_t, grace: Duration) async -> Bool {
+        guard pid > 1, kill(-pid, 0) == 0 else { return false }
+        kill(-pid, SIGTERM)
+        let clock = ContinuousClock()
+        let graceEnd = clock.now + grace
+        while clock.now < graceEnd {
+            // Reap the leader if it happens to be our child, or its zombie would keep the group "alive".
+            var status: Int32 = 0
+            _ = waitpid(pid, &status, WNOHANG)
+            if kill(-pid, 0) != 0 { return true }
+            try? await Task.sleep(for: ManagedProcess.pollInterval)
+        }
+        kill(-pid, SIGKILL)
+        return true
     }
 
     /// Stops `process` with this runtime's grace period.
