@@ -66,6 +66,8 @@ let package = Package(
                 "ShipshapeCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -114,6 +116,7 @@ let package = Package(
                 "ShipshapeCore", "Compose", "DockerEngine",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -147,6 +150,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // MARK: - Benchmarks (built in release by Benchmarks/docker.sh only)
+        .executableTarget(
+            name: "DockerEngineBenchmark",
+            dependencies: ["DockerEngine"],
+            path: "Benchmarks/DockerEngineBenchmark",
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: - Tests
         .target(
             name: "TestSupport",
@@ -157,6 +168,23 @@ let package = Package(
         .testTarget(
             name: "ShipshapeCoreTests",
             dependencies: ["ShipshapeCore", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "DockerEngineTests",
+            dependencies: [
+                "DockerEngine", "ShipshapeCore", "TestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "DeployTests",
+            dependencies: [
+                "Deploy", "ShipshapeCore", "TestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,2 +1,0 @@
-/// The DockerEngine module; see docs/design.md for its place in Shipshape.
-public enum DockerEngineModule {}
