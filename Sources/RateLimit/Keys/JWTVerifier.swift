@@ -1,0 +1,107 @@
+import Foundation
+import JWTKit
+import ShipshapeCore
+
+/// Verifies bearer tokens against the configured HS256 secrets, RS256/ES256 public keys and JWKS file.
+///
+/// Every key is tried (tokens often carry no `kid`), so a token signed by any configured key is accepted
+/// and any other token — forged, expired, `alg: none` — is not.
+final class JWTVerifier: Sendable {
+    /// Key material parsed at start-up, so a bad file fails `RateLimiter.init` with its name.
+    private enum Key: Sendable {
+        case hmac(HMACKey, file: String)
+        case rsa(Insecure.RSA.PublicKey, file: String)
+        case ecdsa(ES256PublicKey, file: String)
+        case jwks(JWKS)
+    }
+
+    /// JWTKit's key collection is an actor, so keys are added asynchronously once; the stored task lets
+    /// the synchronous initialiser validate everything first and verification await the ready collection.
+    private let collection: Task<JWTKeyCollection, Never>
+
+    /// Loads and validates every configured key file; throws naming the file that cannot be used.
+    init(configuration: RateLimitConfiguration.JWTKeys) throws(RateLimitError) {
+        var loaded: [Key] = []
+        for file in configuration.hmacSecretFiles {
+            let secret = try Self.read(file).trimmingCharacters(in: .whitespacesAndNewlines)
+            guard secret.utf8.count >= Self.minimumSecretBytes else {
+                throw .invalidJWTKey(
+                    file: file, reason: "an HS256 secret must be at least \(Self.minimumSecretBytes) bytes (SHA-256's size)")
+            }
+            loaded.append(.hmac(HMACKey(from: secret), file: file))
+        }
+        for file in configuration.publicKeyFiles {
+            let pem = try Self.read(file)
+            if let rsa = try? Insecure.RSA.PublicKey(pem: pem) {
+                loaded.append(.rsa(rsa, file: file))
+            } else if let ecdsa = try? ES256PublicKey(pem: pem) {
+                loaded.append(.ecdsa(ecdsa, file: file))
+            } else {
+                throw .invalidJWTKey(file: file, reason: "not a PEM RSA (RS256) or P-256 (ES256) public key")
+            }
+        }
+        if let file = configuration.jwksFile {
+            let json = try Self.read(file)
+            do {
+                let jwks = try JSONDecoder().decode(JWKS.self, from: Data(json.utf8))
+                guard !jwks.keys.isEmpty else { throw RateLimitError.invalidJWTKey(file: file, reason: "no keys") }
+                loaded.append(.jwks(jwks))
+            } catch {
+                throw .invalidJWTKey(file: file, reason: "not a JWKS document (\(error))")
+            }
+        }
+        let keys = loaded
+        collection = Task {
+            let collection = JWTKeyCollection()
+            for key in keys {
+                switch key {
+                case .hmac(let secret, let file):
+                    await collection.add(hmac: secret, digestAlgorithm: .sha256, kid: Self.kid(file))
+                case .rsa(let publicKey, let file):
+                    await collection.add(rsa: publicKey, digestAlgorithm: .sha256, kid: Self.kid(file))
+                case .ecdsa(let publicKey, let file):
+                    await collection.add(ecdsa: publicKey, kid: Self.kid(file))
+                case .jwks(let jwks):
+                    // Keys of types JWTKit cannot verify with are skipped; the others still work.
+                    for jwk in jwks.keys { _ = try? await collection.add(jwk: jwk) }
+                }
+            }
+            return collection
+        }
+    }
+
+    /// The claims of `token` when its signature and time claims verify; nil otherwise.
+    func claims(of token: String) async -> [String: String]? {
+        do {
+            return try await collection.value.verify(token, as: ClaimsPayload.self, iteratingKeys: true).claims
+        } catch {
+            return nil
+        }
+    }
+
+    /// The bearer token of a request's `Authorization` header, if any.
+    static func bearerToken(in request: RateLimitRequest) -> String? {
+        guard let value = request.header("authorization") else { return nil }
+        let prefix = "bearer "
+        guard value.utf8.count > prefix.utf8.count,
+            RateLimitRequest.asciiCaseInsensitiveEquals(String(value.prefix(prefix.count)), prefix)
+        else { return nil }
+        let token = value.dropFirst(prefix.count).trimmingCharacters(in: .whitespaces)
+        return token.isEmpty ? nil : token
+    }
+
+    /// RFC 7518 §3.2: an HS256 key must be at least as long as the hash output.
+    static let minimumSecretBytes = 32
+
+    private static func kid(_ file: String) -> JWKIdentifier {
+        JWKIdentifier(string: "shipshape-file:\(file)")
+    }
+
+    private static func read(_ file: String) throws(RateLimitError) -> String {
+        do {
+            return try String(contentsOfFile: file, encoding: .utf8)
+        } catch {
+            throw .invalidJWTKey(file: file, reason: "cannot read it (\(error.localizedDescription))")
+        }
+    }
+}

@@ -1,0 +1,35 @@
+import ShipshapeCore
+
+/// All policies, ordered most specific first; finds the one that applies to a request.
+struct PolicySet: Sendable {
+    /// Policies in configuration order (their `index` is their position here).
+    let inFileOrder: [CompiledPolicy]
+    /// Policies from most to least specific.
+    let bySpecificity: [CompiledPolicy]
+    /// True when some policy names a host, so the request's host must be normalised.
+    let comparesHosts: Bool
+
+    init(_ policies: [RateLimitConfiguration.Policy]) {
+        inFileOrder = policies.enumerated().map { CompiledPolicy(index: $0.offset, configuration: $0.element) }
+        bySpecificity = inFileOrder.sorted(by: CompiledPolicy.isMoreSpecific)
+        comparesHosts = policies.contains { $0.host != nil }
+    }
+
+    /// The most specific policy that applies, or nil.
+    func match(_ request: RateLimitRequest) -> CompiledPolicy? {
+        let host = comparesHosts ? request.host.map(Self.normalizedHost) : nil
+        for policy in bySpecificity where policy.matches(request, host: host) {
+            return policy
+        }
+        return nil
+    }
+
+    /// Lower case, without a port (`Shop.Example:443` → `shop.example`, `[::1]:80` → `[::1]`).
+    static func normalizedHost(_ host: String) -> String {
+        var text = Substring(host)
+        if let colon = text.lastIndex(of: ":"), !text[colon...].contains("]") {
+            text = text[..<colon]
+        }
+        return text.lowercased()
+    }
+}

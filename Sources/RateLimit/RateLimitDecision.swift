@@ -1,0 +1,82 @@
+/// The outcome for one request under the most specific matching policy.
+public struct RateLimitDecision: Sendable {
+    /// The policy's name.
+    public var policy: String
+    /// False only when the request must be rejected (limited and not dry run, or the store is down and
+    /// the failure mode is closed).
+    public var allowed: Bool
+    /// True when the request was over the limit (also in dry run, where it is still allowed).
+    public var limited: Bool
+    /// The HTTP status for a rejection: 429, or 503 when the shared store is down in closed mode.
+    public var rejectionStatus: Int
+    /// Requests per window (the policy's count).
+    public var limit: Int
+    /// Requests that could still be made right now.
+    public var remaining: Int
+    /// Seconds until the quota is whole again.
+    public var resetSeconds: Int
+    /// Seconds until a rejected request may be retried; 0 when allowed.
+    public var retryAfterSeconds: Int
+    /// The `RateLimit-Policy` field value, e.g. `"api";q=100;w=60`.
+    let policyField: String
+    /// The policy name as a structured-field string, e.g. `"api"`.
+    let quotedName: String
+
+    /// HTTP status for over-limit rejections.
+    public static let limitedStatus = 429
+    /// HTTP status when the shared store is unreachable in closed mode.
+    public static let storeUnavailableStatus = 503
+    /// Seconds a client is asked to wait when the shared store is unreachable.
+    static let storeUnavailableRetrySeconds = 1
+
+    /// Response header fields: `RateLimit-Policy`, `RateLimit` (draft-ietf-httpapi-ratelimit-headers-10),
+    /// `X-RateLimit-Limit/-Remaining/-Reset` (delta seconds), and `Retry-After` on rejections.
+    public var headers: [(name: String, value: String)] {
+        if rejectionStatus == Self.storeUnavailableStatus, !allowed {
+            return [("Retry-After", String(retryAfterSeconds))]
+        }
+        var fields: [(name: String, value: String)] = [
+            ("RateLimit-Policy", policyField),
+            ("RateLimit", "\(quotedName);r=\(remaining);t=\(resetSeconds)"),
+            ("X-RateLimit-Limit", String(limit)),
+            ("X-RateLimit-Remaining", String(remaining)),
+            ("X-RateLimit-Reset", String(resetSeconds)),
+        ]
+        if !allowed { fields.append(("Retry-After", String(retryAfterSeconds))) }
+        return fields
+    }
+
+    /// The JSON body of a rejection: `{"error":"rate_limited","policy":NAME,"retry_after":S}`.
+    public var rejectionBody: String {
+        let error = rejectionStatus == Self.storeUnavailableStatus ? "rate_limit_store_unavailable" : "rate_limited"
+        return "{\"error\":\"\(error)\",\"policy\":\(JSONString.quote(policy)),\"retry_after\":\(retryAfterSeconds)}"
+    }
+}
+
+/// Minimal JSON string quoting for the rejection body (policy names come from the operator's config).
+enum JSONString {
+    /// `text` as a JSON string literal.
+    static func quote(_ text: String) -> String {
+        var result = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": result += "\\\""
+            case "\\": result += "\\\\"
+            case "\n": result += "\\n"
+            case "\r": result += "\\r"
+            case "\t": result += "\\t"
+            default:
+                if scalar.value < firstPrintable {
+                    let hex = String(scalar.value, radix: 16)
+                    result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    result.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return result + "\""
+    }
+
+    /// Code points below this are control characters and must be escaped.
+    static let firstPrintable: UInt32 = 0x20
+}

@@ -1,0 +1,48 @@
+/// What the gateway knows about a request when it decides.
+public struct RateLimitRequest: Sendable {
+    /// The HTTP method, upper case.
+    public var method: String
+    /// The request path (the query string may be included; only the prefix is compared).
+    public var path: String
+    /// The `Host` (or `:authority`) value, port allowed; nil when absent.
+    public var host: String?
+    /// The real client address, already resolved by the gateway with `trusted_proxies` applied.
+    public var clientIP: String
+    /// Request header fields in arrival order; names compare case-insensitively.
+    public var headers: [(name: String, value: String)]
+
+    /// A request.
+    public init(
+        method: String, path: String, host: String? = nil, clientIP: String,
+        headers: [(name: String, value: String)] = []
+    ) {
+        self.method = method
+        self.path = path
+        self.host = host
+        self.clientIP = clientIP
+        self.headers = headers
+    }
+
+    /// The first value of header `name` (lower case ASCII expected), compared case-insensitively.
+    func header(_ lowercasedName: String) -> String? {
+        for field in headers where Self.asciiCaseInsensitiveEquals(field.name, lowercasedName) {
+            return field.value
+        }
+        return nil
+    }
+
+    /// ASCII case-insensitive equality without allocating lowercased copies.
+    static func asciiCaseInsensitiveEquals(_ candidate: String, _ lowercased: String) -> Bool {
+        let left = candidate.utf8
+        let right = lowercased.utf8
+        guard left.count == right.count else { return false }
+        for (a, b) in zip(left, right) where a != b {
+            let folded = (a >= UInt8(ascii: "A") && a <= UInt8(ascii: "Z")) ? a | asciiCaseBit : a
+            if folded != b { return false }
+        }
+        return true
+    }
+
+    /// The bit that separates upper from lower case ASCII letters.
+    static let asciiCaseBit: UInt8 = 0x20
+}

@@ -1,0 +1,99 @@
+import Foundation
+import TestSupport
+
+/// Runs programs with `posix_spawn` and `waitpid` directly.
+///
+/// Foundation's `Process` on Linux sometimes never notices that a child exited (the child stays a zombie
+/// and `waitUntilExit` blocks forever), which we hit with `scripts/redis.sh`, whose child daemonises.
+/// These tests therefore start Redis in the foreground as their own child and reap it themselves.
+enum Spawn {
+    /// Starts `arguments` (first looked up on PATH) with output discarded; returns its pid.
+    static func start(_ arguments: [String]) throws -> pid_t {
+        try spawn(arguments, outputFile: "/dev/null")
+    }
+
+    /// Runs `arguments` to completion and returns its exit status and standard output.
+    static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let directory = try TemporaryDirectory(prefix: "spawn")
+        defer { directory.remove() }
+        let outputFile = "\(directory.path)/out"
+        let pid = try spawn(arguments, outputFile: outputFile)
+        let status = wait(pid)
+        let output = (try? String(contentsOfFile: outputFile, encoding: .utf8)) ?? ""
+        return (status, output.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    /// True when `program` is on PATH.
+    static func isInstalled(_ program: String) -> Bool {
+        (try? run(["sh", "-c", "command -v \(program)"]).status) == 0
+    }
+
+    /// Waits for `pid` and returns its exit status (128 + signal when killed).
+    @discardableResult
+    static func wait(_ pid: pid_t) -> Int32 {
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1, errno == EINTR {}
+        let signal = status & 0x7f
+        return signal == 0 ? (status >> 8) & 0xff : 128 + signal
+    }
+
+    private static func spawn(_ arguments: [String], outputFile: String) throws -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outputFile, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let result = posix_spawnp(&pid, arguments[0], &actions, nil, argv, environ)
+        guard result == 0 else {
+            throw TestSupportError(message: "cannot start \(arguments[0]): \(String(cString: strerror(result)))")
+        }
+        return pid
+    }
+}
+
+/// A throwaway `redis-server` in the foreground on a loopback port, owned and reaped by the test.
+struct RedisServer {
+    let pid: pid_t
+    let port: Int
+    let directory: TemporaryDirectory
+
+    /// Starts Redis (optionally on a given port, to restart "the same" server) and waits until it answers.
+    static func start(port: Int? = nil) throws -> RedisServer {
+        guard Spawn.isInstalled("redis-server"), Spawn.isInstalled("redis-cli") else {
+            throw TestSupportError(message: "redis-server/redis-cli not installed; run scripts/install-ratelimit-deps.sh")
+        }
+        let port = try port ?? ProcessRunner.freePort()
+        let directory = try TemporaryDirectory(prefix: "redis")
+        let pid = try Spawn.start([
+            "redis-server", "--port", String(port), "--bind", "127.0.0.1", "--dir", directory.path, "--save", "",
+            "--appendonly", "no",
+        ])
+        let server = RedisServer(pid: pid, port: port, directory: directory)
+        for _ in 0..<startAttempts {
+            if (try? server.cli("PING")) == "PONG" { return server }
+            usleep(startPollMicroseconds)
+        }
+        server.stop()
+        throw TestSupportError(message: "redis-server on port \(port) did not answer PING")
+    }
+
+    /// Runs `redis-cli` against this server and returns its output.
+    func cli(_ arguments: String...) throws -> String {
+        try Spawn.run(["redis-cli", "-h", "127.0.0.1", "-p", String(port)] + arguments).output
+    }
+
+    /// Stops the server (SIGKILL: the tests want it gone at once, as in a crash) and reaps it.
+    func stop() {
+        kill(pid, SIGCONT)
+        kill(pid, SIGKILL)
+        Spawn.wait(pid)
+        directory.remove()
+    }
+
+    static let startAttempts = 100
+    static let startPollMicroseconds: UInt32 = 50_000
+}
