@@ -42,7 +42,11 @@ struct RemoteEngineTests {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        defer { process.terminate() }
+        // SIGKILL: the child may inherit a mask that blocks SIGTERM from the test runner's thread.
+        defer {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
         return try await body()
     }
 
