@@ -4,6 +4,7 @@ import NIOCore
 import NIOExtras
 import NIOHTTP1
 import NIOPosix
+import RateLimit
 import ServiceLifecycle
 import ShipshapeCore
 import Synchronization
@@ -32,6 +33,7 @@ public final class Gateway: Service, Sendable {
     let stateFile: GatewayStateFile
     let bound: EventLoopPromise<BoundAddresses>
     let connections = ConnectionRegistry()
+    let rateLimiter: RateLimiter?
 
     /// Prepares the gateway: loads certificates and saved state; nothing listens until `run()`.
     public init(
@@ -50,11 +52,16 @@ public final class Gateway: Service, Sendable {
             registry.restore(saved)
             logger.info("restored colors and targets", metadata: ["state_file": .string(stateFile.path)])
         }
+        let limiter = gateway.rateLimits.policies.isEmpty
+            ? nil
+            : try RateLimiter(
+                configuration: gateway.rateLimits, logger: Logger(label: "shipshape.ratelimit"), eventLoopGroup: group)
+        rateLimiter = limiter
         runtime = GatewayRuntime(
             configuration: gateway, registry: registry,
             pools: UpstreamPools(group: group, connectTimeout: .nanoseconds(gateway.limits.upstreamConnectTimeout.nanoseconds)),
             metrics: GatewayMetrics(registry: ShipshapeMetrics.registry, enabled: gateway.admin.metrics != nil),
-            admission: nil, accessLogSink: accessLogSink)
+            admission: limiter.map { RateLimitAdmission(limiter: $0) }, accessLogSink: accessLogSink)
         tls = gateway.https == nil ? nil : try TLSContextStore(configuration: gateway.tls, resolvePath: configuration.resolve)
         bound = group.next().makePromise(of: BoundAddresses.self)
     }
@@ -122,6 +129,7 @@ public final class Gateway: Service, Sendable {
         await drain(listeners: listeners)
         for server in internalServers { try? await server.close() }
         runtime.pools.closeAll()
+        await rateLimiter?.shutdown()
         logger.info("gateway stopped")
     }
 

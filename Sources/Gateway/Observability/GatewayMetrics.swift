@@ -21,7 +21,6 @@ final class GatewayMetrics: Sendable {
     let enabled: Bool
     let requests = Mutex<[RequestKey: Counter]>([:])
     let durations = Mutex<[String: DurationHistogram]>([:])
-    let rateLimited = Mutex<[String: Counter]>([:])
     let connections: Gauge
 
     init(registry: PrometheusCollectorRegistry, enabled: Bool) {
@@ -53,18 +52,6 @@ final class GatewayMetrics: Sendable {
             return histogram
         }
         histogram.record(duration)
-    }
-
-    func recordRateLimited(policy: String) {
-        let counter = rateLimited.withLock { cache in
-            if let counter = cache[policy] { return counter }
-            let counter = registry.makeCounter(
-                descriptor: MetricNameDescriptor(metricName: "shipshape_rate_limited_total", unitName: "", helpText: "Requests refused by a rate limit policy"),
-                labels: [("policy", policy)])
-            cache[policy] = counter
-            return counter
-        }
-        counter.increment()
     }
 
     func connectionOpened() { connections.increment() }

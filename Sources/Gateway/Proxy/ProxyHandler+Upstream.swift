@@ -26,7 +26,6 @@ extension ProxyHandler {
     func admitted(_ exchange: Exchange, verdict: AdmissionVerdict, context: ChannelHandlerContext) {
         exchange.extraResponseHeaders = verdict.headers
         if let rejection = verdict.rejection {
-            runtime.metrics.recordRateLimited(policy: rejection.policy)
             respond(rejection.response, exchange: exchange, context: context)
             return
         }
