@@ -1,0 +1,10 @@
+/// A service's `logging:` driver and options.
+public struct ComposeLogging: Sendable, Hashable {
+    /// The driver; compose's default is `json-file`.
+    public var driver: String
+    /// The driver options (`max-size`, `max-file`, …).
+    public var options: [String: String]
+
+    /// The driver the engine uses when none is set.
+    public static let defaultDriver = "json-file"
+}
