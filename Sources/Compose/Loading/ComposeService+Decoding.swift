@@ -39,7 +39,9 @@ extension ComposeService {
         service.entrypoint = node["entrypoint"].flatMap(ComposeCommand.parse)
         for entry in node["environment"]?.entries ?? [] {
             service.environment.append(
-                ComposeEnvironmentVariable(name: entry.key, value: entry.value.string, location: entry.value.location))
+                ComposeEnvironmentVariable(
+                    name: entry.key, value: entry.value.string, written: entry.value.written ?? entry.value.string,
+                    location: entry.value.location))
         }
         if let envFile = node["env_file"] {
             service.envFiles = envFile.sequence?.compactMap { $0.string ?? $0["path"]?.string } ?? envFile.strings

@@ -17,6 +17,7 @@ public struct Interpolator: Sendable {
         switch node.kind {
         case .scalar(let text) where text.contains("$"):
             result.kind = .scalar(try interpolate(text, at: node.location))
+            result.written = text
         case .sequence(let items):
             var converted: [ComposeNode] = []
             converted.reserveCapacity(items.count)

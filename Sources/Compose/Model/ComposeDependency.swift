@@ -11,4 +11,12 @@ public struct ComposeDependency: Sendable, Hashable {
 
     /// The condition compose uses when none is written.
     public static let defaultCondition = "service_started"
+
+    /// A value with every field given.
+    public init(service: String, condition: String, required: Bool, location: SourceLocation) {
+        self.service = service
+        self.condition = condition
+        self.required = required
+        self.location = location
+    }
 }

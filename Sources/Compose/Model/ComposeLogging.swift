@@ -7,4 +7,10 @@ public struct ComposeLogging: Sendable, Hashable {
 
     /// The driver the engine uses when none is set.
     public static let defaultDriver = "json-file"
+
+    /// A value with every field given.
+    public init(driver: String, options: [String: String]) {
+        self.driver = driver
+        self.options = options
+    }
 }

@@ -6,4 +6,11 @@ public struct ComposeReference: Sendable, Hashable {
     public var target: String?
     /// Where the reference was written.
     public var location: SourceLocation
+
+    /// A value with every field given.
+    public init(source: String, target: String?, location: SourceLocation) {
+        self.source = source
+        self.target = target
+        self.location = location
+    }
 }

@@ -6,4 +6,11 @@ public struct ComposeSuppression: Sendable, Hashable {
     public var reason: String?
     /// Where the suppression was written.
     public var location: SourceLocation
+
+    /// A value with every field given.
+    public init(rule: String, reason: String?, location: SourceLocation) {
+        self.rule = rule
+        self.reason = reason
+        self.location = location
+    }
 }

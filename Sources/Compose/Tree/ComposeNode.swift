@@ -43,6 +43,8 @@ public struct ComposeNode: Sendable {
     public var directive: MergeDirective?
     /// True when the scalar was quoted, so `"true"` stays a string.
     public var isQuoted: Bool
+    /// The scalar as written before interpolation, when interpolation changed it.
+    public var written: String?
 
     /// A node of `kind` written at `location`.
     public init(_ kind: Kind, at location: SourceLocation, directive: MergeDirective? = nil, isQuoted: Bool = false) {
