@@ -16,7 +16,7 @@ extension RuleCatalog {
         AuditRule(
             id: "image-not-digest", severity: .low, title: "Image pinned by tag, not digest",
             why: "A tag can be moved to another image; only a digest names exactly what was tested.",
-            fix: "Append the digest: `image: redis:7.4@sha256:…` (`docker buildx imagetools inspect` prints it).",
+            fix: "Append the digest: `image: NAME:TAG@sha256:…` (`docker buildx imagetools inspect` prints it).",
             references: []
         ) { service, _ in
             guard let image = service.image, !service.imageHasDigest, let tag = service.imageTag, tag != "latest" else { return [] }
