@@ -156,7 +156,6 @@ public struct Hardener: Sendable {
                 let rebound = service.ports.map { port -> YAMLValue in
                     var bound = port
                     if !port.isLoopbackOnly { bound.hostIP = Self.loopbackAddress }
-                    if bound.published == nil { bound.published = port.target }
                     return .string(bound.shortSyntax)
                 }
                 edit.set("ports", .tagged("!override", .list(rebound)), rule: finding.rule,

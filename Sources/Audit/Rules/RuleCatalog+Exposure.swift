@@ -13,7 +13,7 @@ extension RuleCatalog {
             references: ["KICS container_traffic_not_bound_to_host_interface", "CIS 5.13"]
         ) { service, _ in
             service.ports.compactMap { port in
-                guard port.published != nil || port.hostIP != nil, port.hostIP == nil || port.hostIP == "0.0.0.0" || port.hostIP == "::" else { return nil }
+                guard port.hostIP == nil || port.hostIP == "0.0.0.0" || port.hostIP == "::" else { return nil }
                 return AuditRule.Hit(location: port.location, message: "service '\(service.name)' publishes \(port.shortSyntax) on every interface")
             }
         },
@@ -58,7 +58,7 @@ extension RuleCatalog {
         ) { service, _ in
             guard ImageKind.of(service).isDataStore else { return [] }
             return service.ports.compactMap { port in
-                guard port.published != nil || port.hostIP != nil, !port.isLoopbackOnly else { return nil }
+                guard !port.isLoopbackOnly else { return nil }
                 return AuditRule.Hit(location: port.location, message: "\(service.imageName) service '\(service.name)' publishes \(port.shortSyntax) on the host")
             }
         },
@@ -87,7 +87,7 @@ extension RuleCatalog {
         ) { service, _ in
             guard ImageKind.of(service) == .application else { return [] }
             return service.ports.compactMap { port in
-                guard port.published != nil || port.hostIP != nil, !port.isLoopbackOnly else { return nil }
+                guard !port.isLoopbackOnly else { return nil }
                 return AuditRule.Hit(location: port.location, message: "service '\(service.name)' is published on \(port.shortSyntax) without the gateway")
             }
         },

@@ -34,7 +34,7 @@ public enum ComposeLoader {
         }
         var services: [String: ComposeService] = [:]
         for entry in document["services"]?.entries ?? [] {
-            let service = try ComposeService.decode(name: entry.key, node: entry.value)
+            let service = try ComposeService.decode(name: entry.key, node: entry.value, at: entry.keyLocation)
             if service.profiles.isEmpty || service.profiles.contains(where: active.contains) || active.contains("*") {
                 services[entry.key] = service
             }

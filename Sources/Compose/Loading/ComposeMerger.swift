@@ -21,13 +21,16 @@ public enum ComposeMerger {
             for entry in overrideEntries {
                 if let position = index[entry.key] {
                     if let value = merge(entries[position].value, entry.value, path: path + [entry.key]) {
+                        // A replaced value is reported where the later file wrote it; merged mappings keep
+                        // the place they were first defined.
+                        if value.entries == nil { entries[position].keyLocation = entry.keyLocation }
                         entries[position].value = value
                     } else {
                         removed.insert(entry.key)
                     }
                 } else if let value = merge(nil, entry.value, path: path + [entry.key]) {
                     index[entry.key] = entries.count
-                    entries.append(ComposeNode.Entry(key: entry.key, value: value))
+                    entries.append(ComposeNode.Entry(key: entry.key, value: value, keyLocation: entry.keyLocation))
                 }
             }
             if !removed.isEmpty { entries.removeAll { removed.contains($0.key) } }

@@ -14,7 +14,8 @@ enum ComposeNormalizer {
         var normalized: [ComposeNode.Entry] = []
         normalized.reserveCapacity(entries.count)
         for entry in entries {
-            normalized.append(ComposeNode.Entry(key: entry.key, value: try normalizeService(entry.value)))
+            normalized.append(
+                ComposeNode.Entry(key: entry.key, value: try normalizeService(entry.value), keyLocation: entry.keyLocation))
         }
         services.kind = .mapping(normalized)
         var result = document

@@ -18,7 +18,7 @@ extension ComposeService {
     ]
 
     /// Reads a merged service definition.
-    static func decode(name: String, node: ComposeNode) throws(ComposeError) -> ComposeService {
+    static func decode(name: String, node: ComposeNode, at location: SourceLocation) throws(ComposeError) -> ComposeService {
         guard let entries = node.entries else {
             throw ComposeError.invalid(node.location, "service '\(name)' must be a mapping of keys to values")
         }
@@ -29,7 +29,7 @@ extension ComposeService {
             }
             throw ComposeError.invalid(entry.value.location, message)
         }
-        var service = ComposeService(name: name, node: node)
+        var service = ComposeService(name: name, node: node, location: location)
         service.image = node["image"]?.string
         if let build = node["build"] {
             service.buildContext = build.string ?? build["context"]?.string ?? (build.entries != nil ? "." : nil)
@@ -41,7 +41,7 @@ extension ComposeService {
             service.environment.append(
                 ComposeEnvironmentVariable(
                     name: entry.key, value: entry.value.string, written: entry.value.written ?? entry.value.string,
-                    location: entry.value.location))
+                    location: entry.keyLocation))
         }
         if let envFile = node["env_file"] {
             service.envFiles = envFile.sequence?.compactMap { $0.string ?? $0["path"]?.string } ?? envFile.strings
@@ -76,7 +76,7 @@ extension ComposeService {
             service.dependsOn.append(
                 ComposeDependency(
                     service: entry.key, condition: entry.value["condition"]?.string ?? ComposeDependency.defaultCondition,
-                    required: entry.value["required"]?.bool ?? true, location: entry.value.location))
+                    required: entry.value["required"]?.bool ?? true, location: entry.keyLocation))
         }
         if let logging = node["logging"] {
             var options: [String: String] = [:]

@@ -28,7 +28,9 @@ public struct Interpolator: Sendable {
             converted.reserveCapacity(entries.count)
             for entry in entries {
                 // Extension fields (`x-…`) are templates for anchors; compose interpolates them too.
-                converted.append(ComposeNode.Entry(key: entry.key, value: try interpolate(entry.value)))
+                var copy = entry
+                copy.value = try interpolate(entry.value)
+                converted.append(copy)
             }
             result.kind = .mapping(converted)
         default:

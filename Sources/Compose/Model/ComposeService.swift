@@ -4,8 +4,9 @@ public struct ComposeService: Sendable {
     public var name: String
     /// The merged definition, for keys the model does not name and for locations.
     public var node: ComposeNode
-    /// Where the service was (first) defined.
-    public var location: SourceLocation { node.location }
+    /// Where the service was (first) defined: the line of its name.
+    public var location: SourceLocation
+
 
     /// `image:`.
     public var image: String?
@@ -88,7 +89,7 @@ public struct ComposeService: Sendable {
 
     /// Where `key` was written in this service, or the service itself.
     public func location(of key: String) -> SourceLocation {
-        node[key]?.location ?? location
+        node.keyLocation(of: key) ?? location
     }
 
     /// The image name without registry path and tag, lowercased (`postgres`, `redis`, `bitnami/redis` → `redis`).

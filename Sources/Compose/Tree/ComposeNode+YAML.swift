@@ -67,7 +67,7 @@ extension ComposeNode {
                 if entries.contains(where: { $0.key == key }) {
                     throw ComposeError.invalid(location(keyNode, file), "the key '\(key)' is written twice in this mapping")
                 }
-                entries.append(Entry(key: key, value: try convert(valueNode, file: file)))
+                entries.append(Entry(key: key, value: try convert(valueNode, file: file), keyLocation: location(keyNode, file)))
             }
             for entry in merged where !entries.contains(where: { $0.key == entry.key }) {
                 entries.append(entry)

@@ -19,11 +19,14 @@ public struct ComposeNode: Sendable {
         public var key: String
         /// The value.
         public var value: ComposeNode
+        /// Where the key was written (the value's place when the entry was made by the loader).
+        public var keyLocation: SourceLocation
 
         /// An entry of `key` to `value`.
-        public init(key: String, value: ComposeNode) {
+        public init(key: String, value: ComposeNode, keyLocation: SourceLocation? = nil) {
             self.key = key
             self.value = value
+            self.keyLocation = keyLocation ?? value.location
         }
     }
 
@@ -99,6 +102,11 @@ public struct ComposeNode: Sendable {
     public subscript(key: String) -> ComposeNode? {
         guard case .mapping(let entries) = kind else { return nil }
         return entries.first { $0.key == key }?.value
+    }
+
+    /// Where `key` was written in a mapping.
+    public func keyLocation(of key: String) -> SourceLocation? {
+        entries?.first { $0.key == key }?.keyLocation
     }
 
     /// The scalars of a list, or a single scalar as a one-item list.
