@@ -9,6 +9,13 @@ public struct AuditReport: Sendable {
     /// The number of services audited.
     public var serviceCount: Int
 
+    /// A report of `findings` over `serviceCount` services.
+    public init(findings: [Finding], suppressed: [Finding], serviceCount: Int) {
+        self.findings = findings
+        self.suppressed = suppressed
+        self.serviceCount = serviceCount
+    }
+
     /// The best score.
     public static let maximumScore = 10.0
 
