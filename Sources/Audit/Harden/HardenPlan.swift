@@ -19,18 +19,7 @@ public struct HardenPlan: Sendable {
         for (relative, contents) in secretFiles.sorted(by: { $0.key < $1.key }) {
             let target = projectDirectory + "/" + relative
             if manager.fileExists(atPath: target) { continue }
-            do {
-                try manager.createDirectory(
-                    atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true,
-                    attributes: [.posixPermissions: SecretGenerator.directoryMode])
-                guard manager.createFile(
-                    atPath: target, contents: Data(contents.utf8), attributes: [.posixPermissions: SecretGenerator.fileMode])
-                else { throw AuditError.cannotWrite(path: target, reason: "the file could not be created") }
-            } catch let error as AuditError {
-                throw error
-            } catch {
-                throw AuditError.cannotWrite(path: target, reason: "\(error.localizedDescription)")
-            }
+            try SecretFile.create(target, contents: contents)
         }
         do {
             try overrideYAML.write(toFile: path, atomically: true, encoding: .utf8)

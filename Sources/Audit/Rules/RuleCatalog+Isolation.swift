@@ -28,7 +28,7 @@ extension RuleCatalog {
         },
         hostNamespaceRule(id: "host-uts", key: "uts", title: "Host UTS namespace shared",
             why: "With the host's UTS namespace the container can change the host's hostname.",
-            references: ["CIS 5.21"], severity: .medium) { $0.uts },
+            references: ["CIS 5.20"], severity: .medium) { $0.uts },
         AuditRule(
             id: "docker-socket", severity: .critical, title: "Container engine socket in the container",
             why: "Whoever reaches the Docker or Podman socket can start a privileged container: it is root on the host.",
@@ -66,7 +66,7 @@ extension RuleCatalog {
         AuditRule(
             id: "mount-propagation-shared", severity: .medium, title: "Mount propagation shared",
             why: "Shared propagation lets mounts made in the container appear on the host.",
-            fix: "Remove the `shared`/`rshared` propagation option.", references: ["CIS 5.20"]
+            fix: "Remove the `shared`/`rshared` propagation option.", references: ["CIS 5.19"]
         ) { service, _ in
             service.volumes.compactMap { mount in
                 guard let propagation = mount.propagation, propagation.hasSuffix("shared") else { return nil }
@@ -76,7 +76,7 @@ extension RuleCatalog {
         AuditRule(
             id: "host-devices", severity: .medium, title: "Host devices exposed",
             why: "A host device gives the container direct access to hardware the host relies on.",
-            fix: "Remove the device, or add it with only the `r`/`w` permissions the service needs.", references: ["CIS 5.18"]
+            fix: "Remove the device, or add it with only the `r`/`w` permissions the service needs.", references: ["CIS 5.17"]
         ) { service, _ in
             service.devices.isEmpty ? [] : [.at(service, "devices", "service '\(service.name)' gets host devices: \(service.devices.joined(separator: ", "))")]
         },
@@ -109,7 +109,7 @@ extension RuleCatalog {
         },
         securityOptionRule(id: "seccomp-unconfined", prefix: "seccomp:unconfined", title: "Seccomp profile disabled",
             why: "The default seccomp profile blocks about 44 dangerous system calls; unconfined allows them all.",
-            references: ["KICS default_seccomp_profile_disabled", "KICS seccomp_disabled", "CIS 5.22"]),
+            references: ["KICS default_seccomp_profile_disabled", "KICS seccomp_disabled", "CIS 5.21"]),
         securityOptionRule(id: "apparmor-unconfined", prefix: "apparmor:unconfined", title: "AppArmor profile disabled",
             why: "The default AppArmor profile stops writes to /proc and /sys and mounts.", references: ["CIS 5.1"]),
         securityOptionRule(id: "selinux-disabled", prefix: "label:disable", title: "SELinux labelling disabled",

@@ -53,21 +53,14 @@ public struct SecretGenerator: Sendable {
         for request in requests {
             let path = projectDirectory + "/" + request.file
             if manager.fileExists(atPath: path), !overwrite { continue }
-            let directory = (path as NSString).deletingLastPathComponent
-            do {
-                try manager.createDirectory(
-                    atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: Self.directoryMode])
-                try? manager.removeItem(atPath: path)
-                // Created with 0600 from the start: the value is never readable by others, not even briefly.
-                guard manager.createFile(
-                    atPath: path, contents: Data((Self.value(of: request.kind) + "\n").utf8),
-                    attributes: [.posixPermissions: Self.fileMode])
-                else { throw AuditError.cannotWrite(path: path, reason: "the file could not be created") }
-            } catch let error as AuditError {
-                throw error
-            } catch {
-                throw AuditError.cannotWrite(path: path, reason: error.localizedDescription)
+            if manager.fileExists(atPath: path) {
+                do {
+                    try manager.removeItem(atPath: path)
+                } catch {
+                    throw AuditError.cannotWrite(path: path, reason: error.localizedDescription)
+                }
             }
+            try SecretFile.create(path, contents: Self.value(of: request.kind) + "\n")
             written.append(request.file)
         }
         try ignoreSecretsDirectory()
