@@ -100,3 +100,25 @@ struct HardenRoundTripTests {
         #expect(plan.overrideYAML.contains("# harden:"), "every change is explained in the file")
     }
 }
+
+@Suite("Harden on every rule's corpus file")
+struct HardenRuleCorpusTests {
+    @Test("podman-compose accepts base + override and only human items remain", arguments: RuleCorpusTests.ruleIDs)
+    func hardenRuleCorpus(rule: String) throws {
+        let directory = try TemporaryDirectory(prefix: "harden-\(rule)")
+        defer { directory.remove() }
+        let base = directory.path + "/compose.yaml"
+        try FileManager.default.copyItem(atPath: Corpus.rule(rule), toPath: base)
+        let plan = Hardener().plan(for: try ComposeLoader.load(files: [base], environment: [:]))
+        let override = directory.path + "/compose.production.yml"
+        try plan.write(overrideTo: override, projectDirectory: directory.path)
+        let after = Auditor().audit(try ComposeLoader.load(files: [base, override], environment: [:]))
+        let human = Set(plan.humanItems.map { "\($0.rule)@\($0.service ?? "-")" })
+        let left = Set(HardenRoundTripTests.pairs(after))
+        #expect(left.isSubset(of: human), "not listed for a human: \(left.subtracting(human).sorted())")
+        #expect(ProcessRunner.isInstalled("podman-compose"), "podman-compose is missing: run scripts/install-audit-deps.sh")
+        let result = try ProcessRunner.run(
+            ["podman-compose", "-f", "compose.yaml", "-f", "compose.production.yml", "config"], currentDirectory: directory.path)
+        #expect(result.status == 0, "podman-compose config rejected the override for \(rule): \(result.stderr)")
+    }
+}

@@ -41,6 +41,7 @@ extension Hardener {
         var reservations: [(key: String, value: YAMLValue, comment: String?)] = []
         var portsDone = false
         var networksDone = false
+        var secretsMoved: Bool?
 
         mutating func set(_ key: String, _ value: YAMLValue, rule: String, _ comment: String?) {
             entries.removeAll { $0.key == key }

@@ -170,7 +170,11 @@ public struct Hardener: Sendable {
                     ? "only on the internal database network"
                     : "on \(networks.joined(separator: ", ")); backend and database are internal (no outside access — add frontend if it must call out)"))
         case "inline-secret":
-            return moveSecrets(of: service, known: known, edit: &edit, state: &state)
+            // One finding per variable, one move for the whole service.
+            if let done = edit.secretsMoved { return done }
+            let fixed = moveSecrets(of: service, known: known, edit: &edit, state: &state)
+            edit.secretsMoved = fixed
+            return fixed
         case "depends-on-unhealthy":
             var entries: [(key: String, value: YAMLValue, comment: String?)] = []
             for dependency in service.dependsOn where dependency.condition == ComposeDependency.defaultCondition {
