@@ -1,11 +1,12 @@
 #!/bin/bash
 # Installs what the Compose and Audit tests need on a fresh Debian 12 machine: git (secrets check),
 # podman (podman-compose asks it for its version) and podman-compose from PyPI (the real compose
-# implementation that validates harden's override with `config`). Idempotent and non-interactive.
+# implementation that validates harden's override with `config`) and GNU time (benchmark). Idempotent, non-interactive.
 set -euo pipefail
 
 missing=()
 command -v git >/dev/null 2>&1 || missing+=(git)
+[ -x /usr/bin/time ] || missing+=(time)   # Benchmarks/audit.sh measures CPU time with it
 command -v podman >/dev/null 2>&1 || missing+=(podman)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
 if ! python3 -m pip --version >/dev/null 2>&1; then missing+=(python3-pip); fi
