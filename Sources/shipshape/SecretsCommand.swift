@@ -84,7 +84,7 @@ extension ShipshapeCommand.Secrets {
                 print("no secrets problems found")
             } else {
                 let colors = isatty(STDOUT_FILENO) == 1 && (ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
-                print(TextReporter(colors: colors).render(report), terminator: "")
+                print(TextReporter(colors: colors, showsScore: false).render(report), terminator: "")
             }
             if !report.findings.isEmpty { throw ExitCode(ShipshapeCommand.AuditProject.findingsExitCode) }
         }

@@ -2,10 +2,13 @@
 public struct TextReporter: Sendable {
     /// True to use ANSI colours (the CLI turns them off when stdout is not a terminal or NO_COLOR is set).
     public var colors: Bool
+    /// False to end with only the counts (secrets check has no score).
+    public var showsScore: Bool
 
     /// A reporter.
-    public init(colors: Bool) {
+    public init(colors: Bool, showsScore: Bool = true) {
         self.colors = colors
+        self.showsScore = showsScore
     }
 
     private func paint(_ text: String, _ code: String) -> String {
@@ -43,7 +46,7 @@ public struct TextReporter: Sendable {
         let summary = counts.isEmpty ? "no findings" : counts.joined(separator: ", ")
         let scoreText = "\(report.score)/10"
         let scoreColor = report.score >= AuditReport.maximumScore ? "1;32" : (report.score >= 7 ? "1;33" : "1;31")
-        output += "\nScore \(paint(scoreText, scoreColor)) — \(report.serviceCount) services, \(summary)"
+        output += showsScore ? "\nScore \(paint(scoreText, scoreColor)) — \(report.serviceCount) services, \(summary)" : "\n\(summary)"
         if !report.suppressed.isEmpty { output += ", \(report.suppressed.count) suppressed" }
         return output + "\n"
     }
