@@ -14,6 +14,7 @@ struct ShipshapeCommand: AsyncParsableCommand {
             Proxy.self,
             Config.self,
             DemoAppCommand.self,
+            AuditProject.self, Harden.self, Secrets.self,
         ]
     )
 }

@@ -1,0 +1,19 @@
+/// Where a value was written: the file, and the 1-based line and column.
+public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
+    /// The file the value was read from, as given to the loader.
+    public var file: String
+    /// The 1-based line.
+    public var line: Int
+    /// The 1-based column.
+    public var column: Int
+
+    /// A location in `file` at `line` and `column`.
+    public init(file: String, line: Int, column: Int = 1) {
+        self.file = file
+        self.line = line
+        self.column = column
+    }
+
+    /// `file:line`, the form editors and CI annotations understand.
+    public var description: String { "\(file):\(line)" }
+}
