@@ -95,6 +95,10 @@ func runRedis(port: Int, decisions: Int, inFlight: Int) async throws {
 
 let arguments = CommandLine.arguments.dropFirst()
 switch arguments.first {
+case "script-sha":
+    print(GCRAScript.sha1)
+case "script":
+    print(GCRAScript.source)
 case "memory":
     try runMemory(decisions: arguments.dropFirst().first.flatMap { Int($0) } ?? defaultMemoryDecisions)
 case "redis":

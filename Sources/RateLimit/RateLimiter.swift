@@ -113,7 +113,7 @@ public final class RateLimiter: Sendable {
         else { return nil }
         let key = policy.keySpec.key(for: request, claims: nil)
         let outcome = memory.decide(policy: policy.index, key: key, gcra: gcra, now: clock.nanoseconds())
-        return decision(policy, outcome: outcome, request: request)
+        return decision(policy, outcome: outcome)
     }
 
     /// Closes connections to the shared store.
@@ -128,30 +128,24 @@ public final class RateLimiter: Sendable {
     {
         guard let shared else {
             let outcome = memory.decide(policy: policy.index, key: key, gcra: gcra, now: clock.nanoseconds())
-            return eventLoop.makeSucceededFuture(decision(policy, outcome: outcome, key: key))
+            return eventLoop.makeSucceededFuture(decision(policy, outcome: outcome))
         }
         return shared.decide(policy: policy, gcra: gcra, key: key, on: eventLoop).map { result in
             switch result {
             case .decided(let outcome):
-                return self.decision(policy, outcome: outcome, key: key)
+                return self.decision(policy, outcome: outcome)
             case .unavailable where self.failureMode == .open:
                 let outcome = self.memory.decide(
                     policy: policy.index, key: key, gcra: gcra, now: self.clock.nanoseconds())
-                return self.decision(policy, outcome: outcome, key: key)
+                return self.decision(policy, outcome: outcome)
             case .unavailable:
                 return self.storeUnavailableDecision(policy)
             }
         }
     }
 
-    private func decision(_ policy: CompiledPolicy, outcome: GCRA.Outcome, request: RateLimitRequest)
-        -> RateLimitDecision
-    {
-        decision(policy, outcome: outcome, key: request.clientIP)
-    }
-
     /// Builds the decision; counts and logs over-limit requests.
-    private func decision(_ policy: CompiledPolicy, outcome: GCRA.Outcome, key: String) -> RateLimitDecision {
+    private func decision(_ policy: CompiledPolicy, outcome: GCRA.Outcome) -> RateLimitDecision {
         let dryRun = policy.configuration.dryRun
         if !outcome.allowed {
             policy.limitedCounter.increment()
