@@ -1,7 +1,7 @@
 /// The outcome for one request under the most specific matching policy.
 public struct RateLimitDecision: Sendable {
     /// The policy's name.
-    public var policy: String
+    public var policy: String { labels.name }
     /// False only when the request must be rejected (limited and not dry run, or the store is down and
     /// the failure mode is closed).
     public var allowed: Bool
@@ -17,10 +17,8 @@ public struct RateLimitDecision: Sendable {
     public var resetSeconds: Int
     /// Seconds until a rejected request may be retried; 0 when allowed.
     public var retryAfterSeconds: Int
-    /// The `RateLimit-Policy` field value, e.g. `"api";q=100;w=60`.
-    let policyField: String
-    /// The policy name as a structured-field string, e.g. `"api"`.
-    let quotedName: String
+    /// The policy's name and header texts.
+    let labels: PolicyLabels
 
     /// HTTP status for over-limit rejections.
     public static let limitedStatus = 429
@@ -36,8 +34,8 @@ public struct RateLimitDecision: Sendable {
             return [("Retry-After", String(retryAfterSeconds))]
         }
         var fields: [(name: String, value: String)] = [
-            ("RateLimit-Policy", policyField),
-            ("RateLimit", "\(quotedName);r=\(remaining);t=\(resetSeconds)"),
+            ("RateLimit-Policy", labels.policyField),
+            ("RateLimit", "\(labels.quotedName);r=\(remaining);t=\(resetSeconds)"),
             ("X-RateLimit-Limit", String(limit)),
             ("X-RateLimit-Remaining", String(remaining)),
             ("X-RateLimit-Reset", String(resetSeconds)),
@@ -51,32 +49,4 @@ public struct RateLimitDecision: Sendable {
         let error = rejectionStatus == Self.storeUnavailableStatus ? "rate_limit_store_unavailable" : "rate_limited"
         return "{\"error\":\"\(error)\",\"policy\":\(JSONString.quote(policy)),\"retry_after\":\(retryAfterSeconds)}"
     }
-}
-
-/// Minimal JSON string quoting for the rejection body (policy names come from the operator's config).
-enum JSONString {
-    /// `text` as a JSON string literal.
-    static func quote(_ text: String) -> String {
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            default:
-                if scalar.value < firstPrintable {
-                    let hex = String(scalar.value, radix: 16)
-                    result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    result.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return result + "\""
-    }
-
-    /// Code points below this are control characters and must be escaped.
-    static let firstPrintable: UInt32 = 0x20
 }

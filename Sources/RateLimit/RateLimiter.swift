@@ -46,7 +46,8 @@ public final class RateLimiter: Sendable {
     let shared: RedisStore?
     let failureMode: RateLimitConfiguration.FailureMode
     private let verifier: JWTVerifier?
-    private let clock: any RateLimitClock
+    /// nil for the monotonic clock, which is then read directly (no existential call on the hot path).
+    private let injectedClock: (any RateLimitClock)?
     private let logger: Logger
 
     /// A limiter for `configuration`; throws when the store URL or a JWT key file is unusable.
@@ -65,7 +66,7 @@ public final class RateLimiter: Sendable {
             policyCount: configuration.policies.count,
             configuration: .init(maximumKeys: options.maximumKeys, sweepInterval: options.sweepInterval))
         failureMode = configuration.failureMode
-        clock = options.clock
+        injectedClock = options.clock is MonotonicRateLimitClock ? nil : options.clock
         self.logger = logger
         switch configuration.store {
         case .memory:
@@ -112,8 +113,15 @@ public final class RateLimiter: Sendable {
             !policy.keySpec.needsJWT
         else { return nil }
         let key = policy.keySpec.key(for: request, claims: nil)
-        let outcome = memory.decide(policy: policy.index, key: key, gcra: gcra, now: clock.nanoseconds())
-        return decision(policy, outcome: outcome, request: request)
+        let outcome = memory.decide(policy: policy.index, key: key, gcra: gcra, now: now())
+        return decision(policy, outcome: outcome)
+    }
+
+    /// Nanoseconds on the store's clock.
+    @inline(__always)
+    private func now() -> Int64 {
+        if let injectedClock { return injectedClock.nanoseconds() }
+        return Int64(truncatingIfNeeded: NIODeadline.now().uptimeNanoseconds)
     }
 
     /// Closes connections to the shared store.
@@ -127,31 +135,25 @@ public final class RateLimiter: Sendable {
         -> EventLoopFuture<RateLimitDecision?>
     {
         guard let shared else {
-            let outcome = memory.decide(policy: policy.index, key: key, gcra: gcra, now: clock.nanoseconds())
-            return eventLoop.makeSucceededFuture(decision(policy, outcome: outcome, key: key))
+            let outcome = memory.decide(policy: policy.index, key: key, gcra: gcra, now: now())
+            return eventLoop.makeSucceededFuture(decision(policy, outcome: outcome))
         }
         return shared.decide(policy: policy, gcra: gcra, key: key, on: eventLoop).map { result in
             switch result {
             case .decided(let outcome):
-                return self.decision(policy, outcome: outcome, key: key)
+                return self.decision(policy, outcome: outcome)
             case .unavailable where self.failureMode == .open:
                 let outcome = self.memory.decide(
-                    policy: policy.index, key: key, gcra: gcra, now: self.clock.nanoseconds())
-                return self.decision(policy, outcome: outcome, key: key)
+                    policy: policy.index, key: key, gcra: gcra, now: self.now())
+                return self.decision(policy, outcome: outcome)
             case .unavailable:
                 return self.storeUnavailableDecision(policy)
             }
         }
     }
 
-    private func decision(_ policy: CompiledPolicy, outcome: GCRA.Outcome, request: RateLimitRequest)
-        -> RateLimitDecision
-    {
-        decision(policy, outcome: outcome, key: request.clientIP)
-    }
-
     /// Builds the decision; counts and logs over-limit requests.
-    private func decision(_ policy: CompiledPolicy, outcome: GCRA.Outcome, key: String) -> RateLimitDecision {
+    private func decision(_ policy: CompiledPolicy, outcome: GCRA.Outcome) -> RateLimitDecision {
         let dryRun = policy.configuration.dryRun
         if !outcome.allowed {
             policy.limitedCounter.increment()
@@ -165,7 +167,6 @@ public final class RateLimiter: Sendable {
         }
         let allowed = outcome.allowed || dryRun
         return RateLimitDecision(
-            policy: policy.configuration.name,
             allowed: allowed,
             limited: !outcome.allowed,
             rejectionStatus: RateLimitDecision.limitedStatus,
@@ -173,14 +174,12 @@ public final class RateLimiter: Sendable {
             remaining: outcome.remaining,
             resetSeconds: GCRA.ceilingSeconds(outcome.resetAfter),
             retryAfterSeconds: allowed ? 0 : max(GCRA.ceilingSeconds(outcome.retryAfter), 1),
-            policyField: policy.policyField,
-            quotedName: policy.quotedName)
+            labels: policy.labels)
     }
 
     /// Closed failure mode: reject with 503 while the shared store is unreachable.
     private func storeUnavailableDecision(_ policy: CompiledPolicy) -> RateLimitDecision {
         RateLimitDecision(
-            policy: policy.configuration.name,
             allowed: false,
             limited: false,
             rejectionStatus: RateLimitDecision.storeUnavailableStatus,
@@ -188,7 +187,6 @@ public final class RateLimiter: Sendable {
             remaining: 0,
             resetSeconds: 0,
             retryAfterSeconds: RateLimitDecision.storeUnavailableRetrySeconds,
-            policyField: policy.policyField,
-            quotedName: policy.quotedName)
+            labels: policy.labels)
     }
 }

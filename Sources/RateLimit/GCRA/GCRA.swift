@@ -39,7 +39,9 @@ public struct GCRA: Sendable, Hashable {
         let safeCount = Int64(max(count, 1))
         emissionInterval = max(periodNanos / safeCount, 1)
         self.burst = max(burst ?? count, 1)
-        capacity = emissionInterval * Int64(self.burst)
+        // Saturate rather than trap for absurd configurations (a burst of billions per day).
+        let (product, overflow) = emissionInterval.multipliedReportingOverflow(by: Int64(self.burst))
+        capacity = overflow ? Int64.max / 2 : product
     }
 
     /// Decides one request arriving at `now` for a key whose stored TAT is `tat` (nil when unknown).

@@ -13,10 +13,14 @@ final class CompiledPolicy: Sendable {
     let keySpec: KeySpec
     /// Client networks the policy is restricted to; empty means every client.
     let clients: [CIDR]
-    /// The `RateLimit-Policy` value, e.g. `"api";q=100;w=60`.
-    let policyField: String
-    /// The name as a structured-field string.
-    let quotedName: String
+    /// Name and header texts, shared by every decision of this policy (one reference to retain).
+    let labels: PolicyLabels
+    /// The path prefix (hot copy of `configuration.match`).
+    let match: String
+    /// Methods the policy is restricted to (hot copy).
+    let methods: [String]
+    /// Host the policy is restricted to (hot copy).
+    let host: String?
     /// Requests per window for headers.
     let limit: Int
     /// Counts over-limit requests (dry run included): `shipshape_rate_limited_total{policy}`.
@@ -30,27 +34,30 @@ final class CompiledPolicy: Sendable {
         self.configuration = configuration
         keySpec = KeySpec(configuration.key)
         clients = configuration.clients.compactMap(CIDR.init)
-        quotedName = Self.structuredFieldString(configuration.name)
+        match = configuration.match
+        methods = configuration.methods
+        host = configuration.host
+        let quotedName = Self.structuredFieldString(configuration.name)
         switch configuration.rate {
         case .unlimited:
             gcra = nil
             limit = 0
-            policyField = quotedName
+            labels = PolicyLabels(name: configuration.name, quotedName: quotedName, policyField: quotedName)
         case .limited(let count, let period):
             gcra = GCRA(count: count, period: period, burst: configuration.burst)
             limit = count
-            let window = max(GCRA.ceilingSeconds(
-                period.components.seconds * GCRA.nanosPerSecond), 1)
-            policyField = "\(quotedName);q=\(count);w=\(window)"
+            let window = max(GCRA.ceilingSeconds(period.components.seconds * GCRA.nanosPerSecond), 1)
+            labels = PolicyLabels(
+                name: configuration.name, quotedName: quotedName, policyField: "\(quotedName);q=\(count);w=\(window)")
         }
         limitedCounter = Counter(label: Self.limitedMetricName, dimensions: [("policy", configuration.name)])
     }
 
     /// True when the policy applies to `request` (path prefix, then optional method, host and clients).
-    func matches(_ request: RateLimitRequest, host: String?) -> Bool {
-        guard request.path.hasPrefix(configuration.match) else { return false }
-        if !configuration.methods.isEmpty, !configuration.methods.contains(request.method) { return false }
-        if let wanted = configuration.host, wanted != host { return false }
+    func matches(_ request: RateLimitRequest, host requestHost: String?) -> Bool {
+        guard request.path.hasPrefix(match) else { return false }
+        if !methods.isEmpty, !methods.contains(request.method) { return false }
+        if let wanted = host, wanted != requestHost { return false }
         if !clients.isEmpty, !clients.contains(where: { $0.contains(request.clientIP) }) { return false }
         return true
     }

@@ -5,21 +5,22 @@ struct PolicySet: Sendable {
     /// Policies in configuration order (their `index` is their position here).
     let inFileOrder: [CompiledPolicy]
     /// Policies from most to least specific.
-    let bySpecificity: [CompiledPolicy]
+    let bySpecificity: ContiguousArray<CompiledPolicy>
     /// True when some policy names a host, so the request's host must be normalised.
     let comparesHosts: Bool
 
     init(_ policies: [RateLimitConfiguration.Policy]) {
         inFileOrder = policies.enumerated().map { CompiledPolicy(index: $0.offset, configuration: $0.element) }
-        bySpecificity = inFileOrder.sorted(by: CompiledPolicy.isMoreSpecific)
+        bySpecificity = ContiguousArray(inFileOrder.sorted(by: CompiledPolicy.isMoreSpecific))
         comparesHosts = policies.contains { $0.host != nil }
     }
 
     /// The most specific policy that applies, or nil.
     func match(_ request: RateLimitRequest) -> CompiledPolicy? {
         let host = comparesHosts ? request.host.map(Self.normalizedHost) : nil
-        for policy in bySpecificity where policy.matches(request, host: host) {
-            return policy
+        // Index loop over a ContiguousArray: no iterator and no retain per policy that does not match.
+        for index in bySpecificity.indices where bySpecificity[index].matches(request, host: host) {
+            return bySpecificity[index]
         }
         return nil
     }

@@ -31,6 +31,8 @@ final class RESPCommandHandler: ChannelDuplexHandler {
     }
 
     private var state: State = .open
+    /// True while a flush is scheduled for the end of this event loop tick.
+    private var flushScheduled = false
     private var pending = CircularBuffer<Pending>(initialCapacity: RESPCommandHandler.initialPipelineCapacity)
     private let commandTimeout: TimeAmount
     private let address: String
@@ -59,6 +61,18 @@ final class RESPCommandHandler: ChannelDuplexHandler {
             }
             pending.append(Pending(promise: command.promise, timeout: timeout))
             context.write(wrapOutboundOut(buffer), promise: promise)
+            scheduleFlush(context: context)
+        }
+    }
+
+    /// Pipelining: commands written in the same event loop tick leave in one flush (one syscall).
+    private func scheduleFlush(context: ChannelHandlerContext) {
+        guard !flushScheduled else { return }
+        flushScheduled = true
+        context.eventLoop.assumeIsolated().execute { [weak self] () -> Void in
+            guard let self else { return }
+            self.flushScheduled = false
+            context.flush()
         }
     }
 

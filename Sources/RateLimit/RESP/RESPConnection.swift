@@ -40,10 +40,11 @@ final class RESPConnection: Sendable {
             }
     }
 
-    /// Sends one command; the future holds the reply, error replies included.
+    /// Sends one command; the future holds the reply, error replies included. The command handler
+    /// flushes once per event loop tick, so commands sent together are pipelined in one write.
     func send(_ arguments: [String]) -> EventLoopFuture<RESPValue> {
         let promise = channel.eventLoop.makePromise(of: RESPValue.self)
-        channel.writeAndFlush(RESPCommand(arguments: arguments, promise: promise), promise: nil)
+        channel.write(RESPCommand(arguments: arguments, promise: promise), promise: nil)
         return promise.futureResult
     }
 

@@ -4,10 +4,10 @@ import Crypto
 ///
 /// Time comes from Redis (`TIME`), so replicas with skewed clocks still agree. Times are microseconds:
 /// they stay exact in Lua's doubles (2^53 µs is 285 years).
-enum GCRAScript {
+public enum GCRAScript {
     /// KEYS[1] = the key; ARGV[1] = emission interval µs; ARGV[2] = capacity µs (interval · burst).
     /// Returns {allowed 0|1, TAT − now after the decision µs, retry-after µs}.
-    static let source = """
+    public static let source = """
         if redis.replicate_commands then redis.replicate_commands() end
         local t = redis.call('TIME')
         local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
@@ -25,7 +25,7 @@ enum GCRAScript {
         """
 
     /// Lower-case hex SHA-1 of the source, as Redis names cached scripts.
-    static let sha1: String = Insecure.SHA1.hash(data: Array(source.utf8))
+    public static let sha1: String = Insecure.SHA1.hash(data: Array(source.utf8))
         .map { byte in
             let hex = String(byte, radix: 16)
             return byte < hexPadThreshold ? "0" + hex : hex

@@ -1,0 +1,45 @@
+import Foundation
+import TestSupport
+
+/// A throwaway `redis-server` in the foreground on a loopback port, owned and reaped by the test.
+struct RedisServer {
+    let pid: pid_t
+    let port: Int
+    let directory: TemporaryDirectory
+
+    /// Starts Redis (optionally on a given port, to restart "the same" server) and waits until it answers.
+    static func start(port: Int? = nil) throws -> RedisServer {
+        guard Spawn.isInstalled("redis-server"), Spawn.isInstalled("redis-cli") else {
+            throw TestSupportError(message: "redis-server/redis-cli not installed; run scripts/install-ratelimit-deps.sh")
+        }
+        let port = try port ?? ProcessRunner.freePort()
+        let directory = try TemporaryDirectory(prefix: "redis")
+        let pid = try Spawn.start([
+            "redis-server", "--port", String(port), "--bind", "127.0.0.1", "--dir", directory.path, "--save", "",
+            "--appendonly", "no",
+        ])
+        let server = RedisServer(pid: pid, port: port, directory: directory)
+        for _ in 0..<startAttempts {
+            if (try? server.cli("PING")) == "PONG" { return server }
+            usleep(startPollMicroseconds)
+        }
+        server.stop()
+        throw TestSupportError(message: "redis-server on port \(port) did not answer PING")
+    }
+
+    /// Runs `redis-cli` against this server and returns its output.
+    func cli(_ arguments: String...) throws -> String {
+        try Spawn.run(["redis-cli", "-h", "127.0.0.1", "-p", String(port)] + arguments).output
+    }
+
+    /// Stops the server (SIGKILL: the tests want it gone at once, as in a crash) and reaps it.
+    func stop() {
+        kill(pid, SIGCONT)
+        kill(pid, SIGKILL)
+        Spawn.wait(pid)
+        directory.remove()
+    }
+
+    static let startAttempts = 100
+    static let startPollMicroseconds: UInt32 = 50_000
+}
