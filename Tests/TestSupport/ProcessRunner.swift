@@ -57,13 +57,26 @@ public enum ProcessRunner {
     }
 
     /// Runs one of the project's `scripts/NAME` with arguments and returns its trimmed standard output;
-    /// a non-zero exit is an error carrying its standard error.
+    /// a non-zero exit is an error carrying its output. Spawned and reaped with posix_spawn/waitpid: when a
+    /// script leaves a daemon behind, Foundation's `Process` can miss the script's exit and wait forever.
     public static func script(_ name: String, _ arguments: String...) throws -> String {
-        let result = try run(["bash", "\(packageRoot)/scripts/\(name)"] + arguments)
-        guard result.status == 0 else {
-            throw TestSupportError(message: "scripts/\(name) \(arguments.joined(separator: " ")) failed: \(result.stderr)")
+        let directory = try TemporaryDirectory(prefix: "script")
+        defer { directory.remove() }
+        let output = "\(directory.path)/out"
+        let command = "bash \"$0\" \"$@\" >\"\(output)\" 2>&1 </dev/null"
+        let argv = ["/bin/sh", "-c", command, "\(packageRoot)/scripts/\(name)"] + arguments
+        var pid: pid_t = 0
+        var cArguments = argv.map { strdup($0) } + [nil]
+        defer { for pointer in cArguments { free(pointer) } }
+        let spawned = posix_spawn(&pid, "/bin/sh", nil, nil, &cArguments, environ)
+        guard spawned == 0 else { throw TestSupportError(message: "cannot spawn scripts/\(name): \(spawned)") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        let text = ((try? String(contentsOfFile: output, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        guard status == 0 else {
+            throw TestSupportError(message: "scripts/\(name) \(arguments.joined(separator: " ")) failed: \(text)")
         }
-        return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        return text
     }
 
     /// True when `program` is on PATH.
