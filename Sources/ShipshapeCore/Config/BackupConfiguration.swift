@@ -79,6 +79,8 @@ public struct BackupConfiguration: Sendable {
     public var retention: Retention
     /// What to back up.
     public var sources: [Source]
+    /// An age identity file (secret key) used to decrypt for verify and restore; optional.
+    public var identityFile: String?
     /// Cron expression for scheduled verification.
     public var verifySchedule: String?
     /// SQL checks run against the restored scratch database; each must return true.
@@ -103,7 +105,7 @@ public struct BackupConfiguration: Sendable {
             "schedule", "store", "encryption", "retention", "sources", "verify",
         ])
         let encryptionNode = try mapping.required("encryption")
-        let encryptionMapping = try encryptionNode.mapping(allowedKeys: ["recipients", "passphrase_file"])
+        let encryptionMapping = try encryptionNode.mapping(allowedKeys: ["recipients", "passphrase_file", "identity_file"])
         let encryption: Encryption
         if let recipients = encryptionMapping["recipients"] {
             let list = try recipients.stringList()
@@ -173,6 +175,7 @@ public struct BackupConfiguration: Sendable {
             verifySchedule = try verify["schedule"]?.string()
             verifyChecks = try verify["checks"]?.stringList() ?? []
         }
+        let identityFile = try encryptionMapping["identity_file"]?.string()
         self.init(
             schedule: try mapping["schedule"]?.string(),
             store: try mapping.required("store").string(),
@@ -182,5 +185,6 @@ public struct BackupConfiguration: Sendable {
             verifySchedule: verifySchedule,
             verifyChecks: verifyChecks
         )
+        self.identityFile = identityFile
     }
 }
