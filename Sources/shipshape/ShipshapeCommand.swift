@@ -10,6 +10,7 @@ struct ShipshapeCommand: AsyncParsableCommand {
         version: ShipshapeVersion.current,
         subcommands: [
             Config.self,
+            Backup.self,
         ]
     )
 }

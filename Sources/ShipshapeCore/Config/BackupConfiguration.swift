@@ -24,6 +24,19 @@ public struct BackupConfiguration: Sendable {
         public var user: String
         /// A file holding the password (never the password itself).
         public var passwordFile: String?
+
+        /// A PostgreSQL source.
+        public init(
+            service: String? = nil, host: String? = nil, port: Int = 5432, databases: [String] = [],
+            user: String = "postgres", passwordFile: String? = nil
+        ) {
+            self.service = service
+            self.host = host
+            self.port = port
+            self.databases = databases
+            self.user = user
+            self.passwordFile = passwordFile
+        }
     }
 
     /// A Redis source.
@@ -36,6 +49,14 @@ public struct BackupConfiguration: Sendable {
         public var port: Int
         /// A file holding the password, if any.
         public var passwordFile: String?
+
+        /// A Redis source.
+        public init(service: String? = nil, host: String? = nil, port: Int = 6379, passwordFile: String? = nil) {
+            self.service = service
+            self.host = host
+            self.port = port
+            self.passwordFile = passwordFile
+        }
     }
 
     /// How payloads are encrypted.
