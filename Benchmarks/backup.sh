@@ -6,16 +6,19 @@
 #   4. shipshape backup run → S3 (moto on loopback)
 # in one run, printing wall times, ratios and shipshape's peak RSS.
 # Usage: SCALE=70 Benchmarks/backup.sh   (needs scripts/install-backup-deps.sh; builds shipshape in release)
+#        CONFIG=debug uses a debug build when a release build is out of reach (figures are then pessimistic).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 scale=${SCALE:-70}
 work=$(mktemp -d /tmp/shipshape-bench-XXXX)
+chmod 755 "$work"  # the PostgreSQL server runs as an unprivileged user
 cleanup() { [ -n "${pg_pid:-}" ] && kill "$pg_pid" 2>/dev/null; [ -n "${s3_pid:-}" ] && kill "$s3_pid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 
-echo "building shipshape (release)…" >&2
-swift build -c release --product shipshape --package-path "$root" >/dev/null
-bin="$root/.build/release/shipshape"
+config=${CONFIG:-release}
+echo "building shipshape ($config)…" >&2
+swift build -c "$config" --product shipshape --package-path "$root" >/dev/null
+bin="$root/.build/$config/shipshape"
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 pg_pid=$(bash "$root/scripts/postgres.sh" start "$work/pg" "$port" 2>/dev/null </dev/null | tail -1)
@@ -59,6 +62,7 @@ read -r t_local rss_local <<<"$(measure "cd $work && $bin backup run -c shipshap
 read -r t_s3 rss_s3 <<<"$(measure "cd $work && AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_ENDPOINT_URL_S3=http://127.0.0.1:$s3port $bin backup run -c shipshape-s3.yml")"
 dump_size=$(stat -c %s "$work/plain.dump")
 
+echo "build: $config"
 echo "database: pgbench -s $scale ($size), pg_dump -Fc output $((dump_size / 1048576)) MiB"
 printf '%-42s %8s s\n' "pg_dump -Fc > file" "$t_dump"
 printf '%-42s %8s s\n' "pg_dump -Fc | gpg --symmetric" "$t_gpg"
