@@ -15,6 +15,7 @@ struct ShipshapeCommand: AsyncParsableCommand {
             Config.self,
             DemoAppCommand.self,
             AuditProject.self, Harden.self, Secrets.self,
+            Backup.self,
         ]
     )
 }

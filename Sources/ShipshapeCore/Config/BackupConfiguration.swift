@@ -24,6 +24,19 @@ public struct BackupConfiguration: Sendable {
         public var user: String
         /// A file holding the password (never the password itself).
         public var passwordFile: String?
+
+        /// A PostgreSQL source.
+        public init(
+            service: String? = nil, host: String? = nil, port: Int = 5432, databases: [String] = [],
+            user: String = "postgres", passwordFile: String? = nil
+        ) {
+            self.service = service
+            self.host = host
+            self.port = port
+            self.databases = databases
+            self.user = user
+            self.passwordFile = passwordFile
+        }
     }
 
     /// A Redis source.
@@ -36,6 +49,14 @@ public struct BackupConfiguration: Sendable {
         public var port: Int
         /// A file holding the password, if any.
         public var passwordFile: String?
+
+        /// A Redis source.
+        public init(service: String? = nil, host: String? = nil, port: Int = 6379, passwordFile: String? = nil) {
+            self.service = service
+            self.host = host
+            self.port = port
+            self.passwordFile = passwordFile
+        }
     }
 
     /// How payloads are encrypted.
@@ -79,6 +100,8 @@ public struct BackupConfiguration: Sendable {
     public var retention: Retention
     /// What to back up.
     public var sources: [Source]
+    /// An age identity file (secret key) used to decrypt for verify and restore; optional.
+    public var identityFile: String?
     /// Cron expression for scheduled verification.
     public var verifySchedule: String?
     /// SQL checks run against the restored scratch database; each must return true.
@@ -103,7 +126,7 @@ public struct BackupConfiguration: Sendable {
             "schedule", "store", "encryption", "retention", "sources", "verify",
         ])
         let encryptionNode = try mapping.required("encryption")
-        let encryptionMapping = try encryptionNode.mapping(allowedKeys: ["recipients", "passphrase_file"])
+        let encryptionMapping = try encryptionNode.mapping(allowedKeys: ["recipients", "passphrase_file", "identity_file"])
         let encryption: Encryption
         if let recipients = encryptionMapping["recipients"] {
             let list = try recipients.stringList()
@@ -173,6 +196,7 @@ public struct BackupConfiguration: Sendable {
             verifySchedule = try verify["schedule"]?.string()
             verifyChecks = try verify["checks"]?.stringList() ?? []
         }
+        let identityFile = try encryptionMapping["identity_file"]?.string()
         self.init(
             schedule: try mapping["schedule"]?.string(),
             store: try mapping.required("store").string(),
@@ -182,5 +206,6 @@ public struct BackupConfiguration: Sendable {
             verifySchedule: verifySchedule,
             verifyChecks: verifyChecks
         )
+        self.identityFile = identityFile
     }
 }

@@ -1,0 +1,79 @@
+#!/bin/bash
+# Backup benchmark: a pgbench database (SCALE=70 ≈ 1 GB; set SCALE lower to save time) backed up by
+#   1. pg_dump -Fc > file                        (the anchor: goal shipshape ≤ 1.1× this)
+#   2. pg_dump -Fc | gpg --symmetric              (the script Shipshape replaces: goal faster)
+#   3. shipshape backup run → local directory
+#   4. shipshape backup run → S3 (moto on loopback)
+# in one run, printing wall times, ratios and shipshape's peak RSS.
+# Usage: SCALE=70 Benchmarks/backup.sh   (needs scripts/install-backup-deps.sh; builds shipshape in release)
+#        CONFIG=debug uses a debug build when a release build is out of reach (figures are then pessimistic).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+scale=${SCALE:-70}
+work=$(mktemp -d /tmp/shipshape-bench-XXXX)
+chmod 755 "$work"  # the PostgreSQL server runs as an unprivileged user
+cleanup() { [ -n "${pg_pid:-}" ] && kill "$pg_pid" 2>/dev/null; [ -n "${s3_pid:-}" ] && kill "$s3_pid" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+
+config=${CONFIG:-release}
+echo "building shipshape ($config)…" >&2
+swift build -c "$config" --product shipshape --package-path "$root" >/dev/null
+bin="$root/.build/$config/shipshape"
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+pg_pid=$(bash "$root/scripts/postgres.sh" start "$work/pg" "$port" 2>/dev/null </dev/null | tail -1)
+export PGHOST=127.0.0.1 PGPORT=$port PGUSER=postgres
+createdb bench
+echo "generating pgbench -s $scale…" >&2
+pgbench -i -q -s "$scale" bench >/dev/null 2>&1
+size=$(psql -Atc "SELECT pg_size_pretty(pg_database_size('bench'))" postgres)
+
+s3port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+s3_pid=$(bash "$root/scripts/s3.sh" start "$s3port" 2>/dev/null </dev/null | tail -1)
+curl -sf -X PUT "http://127.0.0.1:$s3port/bench" >/dev/null
+
+age-keygen -o "$work/key.txt" 2>/dev/null
+recipient=$(age-keygen -y "$work/key.txt")
+printf 'bench-passphrase\n' > "$work/pass.txt"
+cat > "$work/shipshape.yml" <<YML
+project: bench
+backup:
+  store: store
+  encryption: { recipients: [$recipient], identity_file: key.txt }
+  sources:
+    - postgres: { host: 127.0.0.1, port: $port, databases: [bench], user: postgres }
+YML
+sed 's|store: store|store: s3://bench/prod|' "$work/shipshape.yml" > "$work/shipshape-s3.yml"
+
+# Wall seconds and peak RSS (KB) of a command, via GNU time when present, else Python's rusage.
+measure() {
+  python3 - "$@" <<'PY'
+import resource, subprocess, sys, time
+start = time.monotonic()
+subprocess.run(["bash", "-c", sys.argv[1]], check=True, stdout=subprocess.DEVNULL)
+elapsed = time.monotonic() - start
+print(f"{elapsed:.2f} {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}")
+PY
+}
+
+# Warm the page cache once so the first timed command does not pay for it.
+pg_dump -Fc bench > /dev/null
+read -r t_dump _ <<<"$(measure "pg_dump -Fc bench > $work/plain.dump")"
+read -r t_gpg _ <<<"$(measure "pg_dump -Fc bench | gpg --batch --yes --symmetric --pinentry-mode loopback --passphrase-file $work/pass.txt -o $work/plain.dump.gpg")"
+read -r t_local rss_local <<<"$(measure "cd $work && $bin backup run -c shipshape.yml")"
+read -r t_s3 rss_s3 <<<"$(measure "cd $work && AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_ENDPOINT_URL_S3=http://127.0.0.1:$s3port $bin backup run -c shipshape-s3.yml")"
+dump_size=$(stat -c %s "$work/plain.dump")
+
+echo "build: $config"
+echo "database: pgbench -s $scale ($size), pg_dump -Fc output $((dump_size / 1048576)) MiB"
+printf '%-42s %8s s\n' "pg_dump -Fc > file" "$t_dump"
+printf '%-42s %8s s\n' "pg_dump -Fc | gpg --symmetric" "$t_gpg"
+printf '%-42s %8s s   peak RSS %s MB (incl. pg_dump)\n' "shipshape backup run → directory" "$t_local" "$((rss_local / 1024))"
+printf '%-42s %8s s   peak RSS %s MB (incl. pg_dump)\n' "shipshape backup run → S3 (moto)" "$t_s3" "$((rss_s3 / 1024))"
+python3 - "$t_dump" "$t_gpg" "$t_local" "$t_s3" <<'PY'
+import sys
+dump, gpg, local, s3 = map(float, sys.argv[1:])
+print(f"ratio local/pg_dump = {local/dump:.2f}x (goal <= 1.1x)")
+print(f"ratio s3/pg_dump    = {s3/dump:.2f}x")
+print(f"ratio local/gpg     = {local/gpg:.2f}x (goal < 1.0x)")
+PY

@@ -1,2 +1,0 @@
-/// The Backup module; see docs/design.md for its place in Shipshape.
-public enum BackupModule {}

@@ -1,0 +1,86 @@
+import Foundation
+
+/// Reads what a store holds for a project: complete backups (with a manifest), their verification, and
+/// incomplete leftovers of interrupted runs.
+public struct BackupCatalog: Sendable {
+    /// A complete backup as `list` shows it.
+    public struct Entry: Sendable {
+        /// The manifest.
+        public var manifest: BackupManifest
+        /// The stored verification, if `verify` ran.
+        public var verification: VerificationResult?
+        /// Total stored size in bytes.
+        public var size: Int
+    }
+
+    let store: any BackupStore
+    let project: String
+
+    /// A catalog of `project` in `store`.
+    public init(store: any BackupStore, project: String) {
+        self.store = store
+        self.project = project
+    }
+
+    /// The folder key of backup `id`.
+    func key(_ id: String, _ file: String) -> String { "\(project)/\(id)/\(file)" }
+
+    /// Objects grouped by backup id.
+    func objectsByBackup() async throws -> [String: [StoredObject]] {
+        var groups: [String: [StoredObject]] = [:]
+        for object in try await store.list(prefix: project + "/") {
+            let relative = object.key.dropFirst(project.count + 1)
+            guard let slash = relative.firstIndex(of: "/") else { continue }
+            groups[String(relative[..<slash]), default: []].append(object)
+        }
+        return groups
+    }
+
+    /// Complete backups, newest first.
+    public func entries() async throws -> [Entry] {
+        var entries: [Entry] = []
+        for (id, objects) in try await objectsByBackup()
+        where objects.contains(where: { $0.key.hasSuffix("/" + BackupManifest.fileName) }) {
+            let manifest = try await manifest(id)
+            var verification: VerificationResult?
+            if objects.contains(where: { $0.key.hasSuffix("/" + VerificationResult.fileName) }) {
+                verification = try? BackupManifest.decoder().decode(
+                    VerificationResult.self, from: Data(try await store.get(key: key(id, VerificationResult.fileName))))
+            }
+            entries.append(Entry(manifest: manifest, verification: verification, size: objects.reduce(0) { $0 + $1.size }))
+        }
+        return entries.sorted { $0.manifest.id > $1.manifest.id }
+    }
+
+    /// The manifest of backup `id`.
+    public func manifest(_ id: String) async throws -> BackupManifest {
+        let bytes: [UInt8]
+        do {
+            bytes = try await store.get(key: key(id, BackupManifest.fileName))
+        } catch let error as BackupError where error.kind == .notFound {
+            throw BackupError(
+                .notFound, "No complete backup '\(id)' in \(store.location)/\(project)",
+                hint: "Run `shipshape backup list` for the ids of complete backups.")
+        }
+        do {
+            return try BackupManifest.decoder().decode(BackupManifest.self, from: Data(bytes))
+        } catch {
+            throw BackupError(
+                .verification, "The manifest of backup '\(id)' is unreadable: \(error)",
+                hint: "The backup is damaged; use another one.")
+        }
+    }
+
+    /// Removes folders of runs that never wrote a manifest, except `keeping`; returns the ids removed.
+    @discardableResult
+    public func removeIncomplete(keeping current: String? = nil) async throws -> [String] {
+        var removed: [String] = []
+        for (id, objects) in try await objectsByBackup()
+        where id != current && !objects.contains(where: { $0.key.hasSuffix("/" + BackupManifest.fileName) }) {
+            try await store.delete(keys: objects.map(\.key))
+            removed.append(id)
+        }
+        if let s3 = store as? S3Store { try await s3.abortMultipartUploads(prefix: project + "/", keepingUnder: current.map { "\(project)/\($0)/" }) }
+        return removed
+    }
+}

@@ -1,0 +1,118 @@
+import Foundation
+import Logging
+
+/// `backup verify`: re-reads every stored file, checks its SHA-256, decrypts it to the end, restores each
+/// PostgreSQL dump into a scratch database (created, checked, dropped), compares row counts, runs the SQL
+/// checks, and stores the result beside the backup.
+public struct BackupVerifier: Sendable {
+    let settings: BackupSettings
+    let store: any BackupStore
+    let runner: any DumpCommandRunner
+    let logger: Logger
+
+    /// A verifier.
+    public init(
+        settings: BackupSettings, store: any BackupStore, runner: any DumpCommandRunner = LocalProcessRunner(),
+        logger: Logger = Logger(label: "shipshape.backup")
+    ) {
+        self.settings = settings
+        self.store = store
+        self.runner = runner
+        self.logger = logger
+    }
+
+    /// Verifies backup `id` (the newest when nil) and stores `verification.json` beside it.
+    public func verify(id: String? = nil) async throws -> VerificationResult {
+        let catalog = BackupCatalog(store: store, project: settings.project)
+        var chosen = id
+        if chosen == nil { chosen = try await catalog.entries().first?.manifest.id }
+        guard let id = chosen else {
+            throw BackupError(.notFound, "There is no complete backup to verify in \(store.location)", hint: "Run `shipshape backup run` first.")
+        }
+        let manifest = try await catalog.manifest(id)
+        let identities = try settings.identities()
+        let postgres = try postgresSource()
+        var checks: [VerificationResult.Check] = []
+        var checkedPrimary = false
+        for part in manifest.parts {
+            if part.kind == "postgres", let postgres {
+                let scratch = "shipshape_verify_\(UUID().uuidString.lowercased().prefix(8))"
+                do {
+                    _ = try await postgres.query("CREATE DATABASE \(scratch)", database: "postgres")
+                    let restore = try await runner.startWithInput(
+                        DumpCommand("pg_restore", ["--no-owner", "--no-privileges", "--exit-on-error", "--dbname=\(scratch)"],
+                                    environment: postgres.environment(database: scratch)))
+                    checks.append(try await readPart(part, backup: id, identities: identities, into: restore))
+                    let counts = try await postgres.rowCounts(database: scratch)
+                    let expected = part.rowCounts ?? [:]
+                    let differing = expected.filter { counts[$0.key] != $0.value }.keys.sorted()
+                    checks.append(.init(
+                        name: "\(part.name): row counts of \(expected.count) tables", passed: differing.isEmpty,
+                        detail: differing.isEmpty ? nil : "differ for \(differing.joined(separator: ", "))"))
+                    if !checkedPrimary {
+                        checkedPrimary = true
+                        for sql in settings.configuration.verifyChecks {
+                            let value = try? await postgres.scalar(sql, database: scratch)
+                            checks.append(.init(name: "\(part.name): \(sql)", passed: value == "t" || value == "true",
+                                                detail: value == "t" ? nil : "returned \(value ?? "an error")"))
+                        }
+                    }
+                } catch let error as BackupError {
+                    checks.append(.init(name: "\(part.name): restore into scratch database", passed: false, detail: error.userMessage))
+                }
+                _ = try? await postgres.query("DROP DATABASE IF EXISTS \(scratch) WITH (FORCE)", database: "postgres")
+            } else {
+                do {
+                    checks.append(try await readPart(part, backup: id, identities: identities, into: DiscardingSink()))
+                } catch let error as BackupError {
+                    checks.append(.init(name: "\(part.name): decrypt", passed: false, detail: error.userMessage))
+                }
+            }
+        }
+        let result = VerificationResult(id: id, verifiedAt: Date(), passed: checks.allSatisfy(\.passed), checks: checks)
+        try await store.put(key: catalog.key(id, VerificationResult.fileName), bytes: Array(try BackupManifest.encoder().encode(result)))
+        return result
+    }
+
+    /// Streams a part from the store through SHA-256 and age into `sink`; returns the checksum check.
+    func readPart(
+        _ part: BackupManifest.Part, backup id: String, identities: [any AgeIdentity], into sink: any ByteSink
+    ) async throws -> VerificationResult.Check {
+        let catalog = BackupCatalog(store: store, project: settings.project)
+        let reader = AgeReader(identities: identities, downstream: sink)
+        let digest = HashingTee(reader)
+        try await store.read(key: catalog.key(id, part.file), into: digest)
+        let hash = digest.hexDigest()
+        guard hash == part.sha256 else {
+            throw BackupError(
+                .verification, "\(part.file) of backup \(id) has SHA-256 \(hash), the manifest says \(part.sha256)",
+                hint: "The stored file was modified or damaged; restore from another backup.")
+        }
+        try await digest.finish()
+        return .init(name: "\(part.name): sha256 and decryption", passed: true, detail: nil)
+    }
+
+    func postgresSource() throws -> PostgresSource? {
+        for case .postgres(let configuration) in settings.configuration.sources {
+            return try PostgresSource(configuration, resolve: settings.resolve, runner: runner)
+        }
+        return nil
+    }
+}
+
+/// Hashes bytes on their way to `downstream`; unlike `DigestingSink`, the hash is ready before `finish`.
+final class HashingTee: ByteSink {
+    private let downstream: any ByteSink
+    private var hasher = SHA256Hasher()
+
+    init(_ downstream: any ByteSink) { self.downstream = downstream }
+
+    func write(_ bytes: ArraySlice<UInt8>) async throws {
+        hasher.update(bytes)
+        try await downstream.write(bytes)
+    }
+
+    func finish() async throws { try await downstream.finish() }
+
+    func hexDigest() -> String { hasher.finalizeHex() }
+}

@@ -1,0 +1,52 @@
+import Foundation
+
+/// `backup prune`: applies the retention policy, never deleting the newest verified backup or everything.
+public struct BackupPruner: Sendable {
+    /// What prune keeps and removes.
+    public struct Plan: Sendable {
+        /// Backup ids kept, with why.
+        public var keep: [(id: String, reasons: [String])]
+        /// Backup ids removed.
+        public var remove: [String]
+    }
+
+    let store: any BackupStore
+    let project: String
+    let policy: RetentionPolicy
+
+    /// A pruner for `project` in `store`.
+    public init(store: any BackupStore, project: String, policy: RetentionPolicy) {
+        self.store = store
+        self.project = project
+        self.policy = policy
+    }
+
+    /// Computes the plan and, unless `dryRun`, deletes the removed backups (manifest first, so a
+    /// half-deleted backup is incomplete, never listed, and cleaned up by the next run).
+    public func prune(dryRun: Bool) async throws -> Plan {
+        guard policy.keepsAnything else {
+            throw BackupError(
+                .configuration, "The retention policy keeps nothing",
+                hint: "Set at least one of backup.retention last/daily/weekly/monthly/yearly above 0.")
+        }
+        let catalog = BackupCatalog(store: store, project: project)
+        let entries = try await catalog.entries()
+        let byTime = Dictionary(entries.map { ($0.manifest.createdAt, $0.manifest.id) }, uniquingKeysWith: { a, _ in a })
+        let result = policy.apply(to: entries.map(\.manifest.createdAt))
+        var keep = result.keep.compactMap { time, reasons in byTime[time].map { (id: $0, reasons: reasons) } }
+        var remove = Set(result.remove.compactMap { byTime[$0] })
+        let newestVerified = entries.first { $0.verification?.passed == true }?.manifest.id
+        if let newestVerified, remove.remove(newestVerified) != nil {
+            keep.append((newestVerified, ["newest verified"]))
+        }
+        let removeOrdered = entries.map(\.manifest.id).filter { remove.contains($0) }
+        if !dryRun {
+            let objects = try await catalog.objectsByBackup()
+            for id in removeOrdered {
+                try await store.delete(keys: [catalog.key(id, BackupManifest.fileName)])
+                try await store.delete(keys: (objects[id] ?? []).map(\.key).filter { !$0.hasSuffix("/" + BackupManifest.fileName) })
+            }
+        }
+        return Plan(keep: keep.sorted { $0.id > $1.id }, remove: removeOrdered)
+    }
+}

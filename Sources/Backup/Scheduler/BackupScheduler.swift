@@ -1,0 +1,98 @@
+import Foundation
+import Logging
+import Metrics
+import ServiceLifecycle
+
+/// Runs backups (and verifications) on their cron schedules inside `shipshape run`, one job at a time.
+///
+/// A job that is still running when its next time comes makes that time "missed": it is logged and
+/// counted (`shipshape_backup_missed_runs_total`), never run twice or concurrently.
+public struct BackupScheduler: Service {
+    /// What a scheduled job does; the defaults run `BackupRunner` and `BackupVerifier`.
+    public typealias Job = @Sendable () async throws -> Void
+
+    /// The current time; injectable for tests.
+    public typealias Now = @Sendable () -> Date
+
+    let backupSchedule: CronExpression?
+    let verifySchedule: CronExpression?
+    let backup: Job
+    let verify: Job
+    let now: Now
+    let logger: Logger
+
+    /// A scheduler with explicit jobs and clock (tests) .
+    public init(
+        backupSchedule: CronExpression?, verifySchedule: CronExpression?, backup: @escaping Job, verify: @escaping Job,
+        now: @escaping Now = { Date() }, logger: Logger = Logger(label: "shipshape.backup")
+    ) {
+        self.backupSchedule = backupSchedule
+        self.verifySchedule = verifySchedule
+        self.backup = backup
+        self.verify = verify
+        self.now = now
+        self.logger = logger
+    }
+
+    /// A scheduler for the configured `backup.schedule` and `backup.verify.schedule`.
+    public init(settings: BackupSettings, logger: Logger = Logger(label: "shipshape.backup")) throws {
+        let store = try settings.makeStore()
+        self.init(
+            backupSchedule: try settings.configuration.schedule.map { try CronExpression($0) },
+            verifySchedule: try settings.configuration.verifySchedule.map { try CronExpression($0) },
+            backup: { _ = try await BackupRunner(settings: settings, store: store, logger: logger).run() },
+            verify: { _ = try await BackupVerifier(settings: settings, store: store, logger: logger).verify() },
+            logger: logger)
+    }
+
+    /// The next job and when it is due.
+    func nextJob(after date: Date) -> (name: String, at: Date, job: Job)? {
+        let candidates: [(String, Date, Job)] = [
+            backupSchedule?.next(after: date).map { ("backup", $0, backup) },
+            verifySchedule?.next(after: date).map { ("verify", $0, verify) },
+        ].compactMap { $0 }
+        return candidates.min { $0.1 < $1.1 }.map { (name: $0.0, at: $0.1, job: $0.2) }
+    }
+
+    public func run() async throws {
+        var cursor = now()
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            guard let (name, at, job) = nextJob(after: cursor) else { return }
+            let delay = at.timeIntervalSince(now())
+            if delay > 0 {
+                do {
+                    try await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(delay)) }
+                } catch {
+                    return
+                }
+            }
+            logger.info("scheduled job starting", metadata: ["job": "\(name)"])
+            do {
+                try await job()
+                logger.info("scheduled job finished", metadata: ["job": "\(name)"])
+            } catch {
+                Counter(label: "shipshape_backup_failures_total", dimensions: [("job", name)]).increment()
+                logger.error("scheduled job failed", metadata: ["job": "\(name)", "error": "\(error)"])
+            }
+            let finished = now()
+            let missed = missedRuns(of: name, between: at, and: finished)
+            if missed > 0 {
+                Counter(label: "shipshape_backup_missed_runs_total", dimensions: [("job", name)]).increment(by: missed)
+                logger.warning("scheduled runs missed while a job ran", metadata: ["job": "\(name)", "missed": "\(missed)"])
+            }
+            cursor = max(at, finished)
+        }
+    }
+
+    /// How many times `name`'s schedule fell strictly between `start` and `end`.
+    func missedRuns(of name: String, between start: Date, and end: Date) -> Int {
+        guard let schedule = name == "backup" ? backupSchedule : verifySchedule else { return 0 }
+        var count = 0
+        var cursor = start
+        while let next = schedule.next(after: cursor), next < end, count < 10_000 {
+            count += 1
+            cursor = next
+        }
+        return count
+    }
+}

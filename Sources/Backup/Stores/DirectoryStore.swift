@@ -1,0 +1,131 @@
+import Foundation
+
+/// A store in a local directory; each object is written to a hidden temporary file and renamed into place.
+public struct DirectoryStore: BackupStore {
+    /// The directory holding the objects.
+    public let root: String
+    static let readChunkSize = 1 << 20
+    static let partialSuffix = ".partial"
+
+    /// A store rooted at `root` (created when missing).
+    public init(root: String) {
+        self.root = root.hasSuffix("/") && root.count > 1 ? String(root.dropLast()) : root
+    }
+
+    public var location: String { root }
+
+    func path(_ key: String) -> String { "\(root)/\(key)" }
+
+    public func makeWriter(key: String) async throws -> any ObjectWriter {
+        let final = path(key)
+        let partial = final + Self.partialSuffix
+        let parent = (final as NSString).deletingLastPathComponent
+        do {
+            try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+        } catch {
+            throw Self.error("create the directory \(parent)", error)
+        }
+        guard FileManager.default.createFile(atPath: partial, contents: nil, attributes: [.posixPermissions: 0o600]),
+            let handle = FileHandle(forWritingAtPath: partial)
+        else {
+            throw BackupError(
+                .store, "Cannot create \(partial)", hint: "Check that the backup directory exists and is writable.")
+        }
+        return FileObjectWriter(handle: handle, partialPath: partial, finalPath: final)
+    }
+
+    public func read(key: String, into sink: any ByteSink) async throws {
+        guard let handle = FileHandle(forReadingAtPath: path(key)) else {
+            throw BackupError(
+                .notFound, "The object \(path(key)) does not exist",
+                hint: "Run `shipshape backup list` to see the backups that exist.")
+        }
+        defer { try? handle.close() }
+        while true {
+            let data: Data?
+            do { data = try handle.read(upToCount: Self.readChunkSize) } catch { throw Self.error("read \(path(key))", error) }
+            guard let data, !data.isEmpty else { return }
+            try await sink.write([UInt8](data)[...])
+        }
+    }
+
+    public func list(prefix: String) async throws -> [StoredObject] {
+        let base = path(prefix)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: base, isDirectory: &isDirectory), isDirectory.boolValue,
+            let enumerator = FileManager.default.enumerator(atPath: base)
+        else { return [] }
+        var objects: [StoredObject] = []
+        let separator = prefix.isEmpty || prefix.hasSuffix("/") ? "" : "/"
+        while let relative = enumerator.nextObject() as? String {
+            let attributes = enumerator.fileAttributes
+            guard attributes?[.type] as? FileAttributeType == .typeRegular else { continue }
+            let size = (attributes?[.size] as? NSNumber)?.intValue ?? 0
+            objects.append(StoredObject(key: prefix + separator + relative, size: size))
+        }
+        return objects
+    }
+
+    public func delete(keys: [String]) async throws {
+        var directories = Set<String>()
+        for key in keys {
+            let file = path(key)
+            do {
+                if FileManager.default.fileExists(atPath: file) { try FileManager.default.removeItem(atPath: file) }
+            } catch {
+                throw Self.error("delete \(file)", error)
+            }
+            directories.insert((file as NSString).deletingLastPathComponent)
+        }
+        // Backup directories left empty go too, so the store does not fill with husks.
+        for directory in directories where directory != root {
+            if (try? FileManager.default.contentsOfDirectory(atPath: directory))?.isEmpty == true {
+                try? FileManager.default.removeItem(atPath: directory)
+            }
+        }
+    }
+
+    static func error(_ action: String, _ error: any Error) -> BackupError {
+        let detail = (error as NSError).localizedDescription
+        return BackupError(
+            .store, "Cannot \(action): \(detail)",
+            hint: "Check free space and permissions of the backup directory; existing backups were not changed.")
+    }
+}
+
+/// Writes to `<key>.partial` and renames to the key on `finish`, so readers never see half a file.
+final class FileObjectWriter: ObjectWriter {
+    private let handle: FileHandle
+    private let partialPath: String
+    private let finalPath: String
+
+    init(handle: FileHandle, partialPath: String, finalPath: String) {
+        self.handle = handle
+        self.partialPath = partialPath
+        self.finalPath = finalPath
+    }
+
+    func write(_ bytes: ArraySlice<UInt8>) async throws {
+        do {
+            try bytes.withUnsafeBytes { try handle.write(contentsOf: $0) }
+        } catch {
+            throw DirectoryStore.error("write \(partialPath)", error)
+        }
+    }
+
+    func finish() async throws {
+        do {
+            try handle.synchronize()
+            try handle.close()
+            if FileManager.default.fileExists(atPath: finalPath) { try FileManager.default.removeItem(atPath: finalPath) }
+            try FileManager.default.moveItem(atPath: partialPath, toPath: finalPath)
+        } catch {
+            throw DirectoryStore.error("complete \(finalPath)", error)
+        }
+    }
+
+    func abort() async {
+        try? handle.close()
+        try? FileManager.default.removeItem(atPath: partialPath)
+    }
+}

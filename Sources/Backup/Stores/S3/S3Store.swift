@@ -1,0 +1,177 @@
+import AsyncHTTPClient
+import Crypto
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// An S3-compatible bucket (AWS, MinIO, moto…) addressed by `s3://bucket/prefix`.
+///
+/// Credentials, region and endpoint come from the standard `AWS_*` variables or the shared credentials
+/// file; custom endpoints use path-style addressing unless `AWS_S3_FORCE_PATH_STYLE=false`.
+public struct S3Store: BackupStore {
+    /// Bytes per multipart part; S3's minimum is 5 MiB, 8 MiB keeps memory low and requests few.
+    public static let defaultPartSize = 8 << 20
+    static let requestTimeout: TimeAmount = .minutes(5)
+    static let maximumErrorBody = 64 * 1024
+
+    let bucket: String
+    let prefix: String
+    let endpoint: URL
+    let pathStyle: Bool
+    let signer: S3Signer
+    let partSize: Int
+    /// Keys per ListObjectsV2 page (S3 caps it at 1000); lower values exercise paging.
+    let pageSize: Int
+
+    /// A store for `url` configured from `environment`.
+    public init(url: String, environment: [String: String], partSize: Int = S3Store.defaultPartSize, pageSize: Int = 1000)
+        throws(BackupError)
+    {
+        let path = url.dropFirst("s3://".count)
+        let bucket = path.split(separator: "/", maxSplits: 1).first.map(String.init) ?? ""
+        guard !bucket.isEmpty else {
+            throw BackupError(.configuration, "'\(url)' names no bucket", hint: "Use store: s3://BUCKET/PREFIX.")
+        }
+        let prefix = path.dropFirst(bucket.count).trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+        let region = environment["AWS_REGION"] ?? environment["AWS_DEFAULT_REGION"] ?? "us-east-1"
+        let custom = environment["AWS_ENDPOINT_URL_S3"] ?? environment["AWS_ENDPOINT_URL"]
+        guard let endpoint = URL(string: custom ?? "https://s3.\(region).amazonaws.com"), endpoint.host != nil else {
+            throw BackupError(
+                .configuration, "The S3 endpoint '\(custom ?? "")' is not a URL",
+                hint: "Set AWS_ENDPOINT_URL_S3 to e.g. http://127.0.0.1:9000.")
+        }
+        guard let credentials = Self.credentials(environment) else {
+            throw BackupError(
+                .configuration, "No S3 credentials for \(url)",
+                hint: "Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_SHARED_CREDENTIALS_FILE (profile AWS_PROFILE).")
+        }
+        self.bucket = bucket
+        self.prefix = prefix
+        self.endpoint = endpoint
+        self.pathStyle = environment["AWS_S3_FORCE_PATH_STYLE"].map { $0 == "true" || $0 == "1" } ?? (custom != nil)
+        self.signer = S3Signer(credentials: credentials, region: region)
+        self.partSize = partSize
+        self.pageSize = pageSize
+    }
+
+    /// Keys from the environment, else from the shared credentials file's profile.
+    static func credentials(_ environment: [String: String]) -> S3Signer.Credentials? {
+        if let access = environment["AWS_ACCESS_KEY_ID"], let secret = environment["AWS_SECRET_ACCESS_KEY"] {
+            return .init(accessKey: access, secretKey: secret, sessionToken: environment["AWS_SESSION_TOKEN"])
+        }
+        let file = environment["AWS_SHARED_CREDENTIALS_FILE"] ?? "\(environment["HOME"] ?? "")/.aws/credentials"
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { return nil }
+        let profile = environment["AWS_PROFILE"] ?? "default"
+        var inProfile = false
+        var values: [String: String] = [:]
+        for line in text.split(whereSeparator: \.isNewline).map({ $0.trimmingCharacters(in: .whitespaces) }) {
+            if line.hasPrefix("[") { inProfile = line == "[\(profile)]"; continue }
+            let pair = line.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            if inProfile, pair.count == 2 { values[pair[0]] = pair[1] }
+        }
+        guard let access = values["aws_access_key_id"], let secret = values["aws_secret_access_key"] else { return nil }
+        return .init(accessKey: access, secretKey: secret, sessionToken: values["aws_session_token"])
+    }
+
+    public var location: String { "s3://\(bucket)/\(prefix)" }
+
+    func objectKey(_ key: String) -> String { prefix.isEmpty ? key : "\(prefix)/\(key)" }
+
+    // MARK: - Requests
+
+    /// Sends one signed request; non-2xx responses become `BackupError`s naming the operation.
+    func send(
+        _ method: HTTPMethod, key: String?, query: [(String, String)] = [], body: [UInt8]? = nil,
+        headers: [String: String] = [:], operation: String
+    ) async throws -> HTTPClientResponse {
+        let host = endpoint.host ?? ""
+        let hostHeader = endpoint.port.map { "\(host):\($0)" } ?? host
+        var path = pathStyle ? "/\(bucket)" : ""
+        if let key { path += "/" + key } else if path.isEmpty { path = "/" }
+        let virtualHost = pathStyle ? hostHeader : "\(bucket).\(hostHeader)"
+        let payloadHash = body.map { SHA256Hasher.hex(SHA256.hash(data: $0)) } ?? S3Signer.emptyPayloadHash
+        var requestHeaders = headers
+        requestHeaders["host"] = virtualHost
+        let signed = signer.sign(
+            method: method.rawValue, path: path, query: query, headers: requestHeaders, payloadHash: payloadHash,
+            date: Date())
+        let queryString = S3Signer.canonicalQuery(query)
+        let scheme = endpoint.scheme ?? "https"
+        var request = HTTPClientRequest(
+            url: "\(scheme)://\(virtualHost)\(S3Signer.encode(path, keepSlash: true))\(queryString.isEmpty ? "" : "?" + queryString)")
+        request.method = method
+        for (name, value) in signed where name != "host" { request.headers.add(name: name, value: value) }
+        if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
+        let response: HTTPClientResponse
+        do {
+            response = try await HTTPClient.shared.execute(request, timeout: Self.requestTimeout)
+        } catch {
+            throw BackupError(
+                .store, "S3 \(operation) on \(location) failed: \(error)",
+                hint: "Check the endpoint (AWS_ENDPOINT_URL_S3) and the network; existing backups were not changed.")
+        }
+        guard (200..<300).contains(response.status.code) else {
+            let body = try? await response.body.collect(upTo: Self.maximumErrorBody)
+            let text = body.map { String(buffer: $0) } ?? ""
+            let code = S3XML.values("Code", in: text[...]).first ?? response.status.description
+            throw BackupError(
+                code == "NoSuchKey" || response.status == .notFound ? .notFound : .store,
+                "S3 \(operation) of \(key ?? bucket) failed: \(code) (HTTP \(response.status.code))",
+                hint: code == "SignatureDoesNotMatch" || code == "InvalidAccessKeyId"
+                    ? "Check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY and AWS_REGION."
+                    : "Check the bucket, credentials and permissions; existing backups were not changed.")
+        }
+        return response
+    }
+
+    // MARK: - BackupStore
+
+    public func makeWriter(key: String) async throws -> any ObjectWriter {
+        S3MultipartWriter(store: self, key: objectKey(key))
+    }
+
+    public func read(key: String, into sink: any ByteSink) async throws {
+        let response = try await send(.GET, key: objectKey(key), operation: "GetObject")
+        for try await buffer in response.body {
+            try await sink.write(Array(buffer.readableBytesView)[...])
+        }
+    }
+
+    public func list(prefix listPrefix: String) async throws -> [StoredObject] {
+        var objects: [StoredObject] = []
+        var token: String?
+        let full = objectKey(listPrefix)
+        let strip = prefix.isEmpty ? 0 : prefix.count + 1
+        repeat {
+            var query = [("list-type", "2"), ("prefix", full), ("max-keys", String(pageSize))]
+            if let token { query.append(("continuation-token", token)) }
+            let response = try await send(.GET, key: nil, query: query, operation: "ListObjectsV2")
+            let text = String(buffer: try await response.body.collect(upTo: 64 << 20))
+            for block in S3XML.blocks("Contents", in: text[...]) {
+                guard let key = S3XML.values("Key", in: block).first else { continue }
+                let size = Int(S3XML.values("Size", in: block).first ?? "") ?? 0
+                objects.append(StoredObject(key: String(key.dropFirst(strip)), size: size))
+            }
+            let truncated = S3XML.values("IsTruncated", in: text[...]).first == "true"
+            token = truncated ? S3XML.values("NextContinuationToken", in: text[...]).first : nil
+        } while token != nil
+        return objects
+    }
+
+    public func delete(keys: [String]) async throws {
+        for key in keys { _ = try await send(.DELETE, key: objectKey(key), operation: "DeleteObject") }
+    }
+
+    /// Aborts multipart uploads left by interrupted runs under `prefix`, except those under `keepingUnder`.
+    public func abortMultipartUploads(prefix listPrefix: String, keepingUnder: String?) async throws {
+        let response = try await send(
+            .GET, key: nil, query: [("uploads", ""), ("prefix", objectKey(listPrefix))], operation: "ListMultipartUploads")
+        let text = String(buffer: try await response.body.collect(upTo: 16 << 20))
+        for block in S3XML.blocks("Upload", in: text[...]) {
+            guard let key = S3XML.values("Key", in: block).first, let id = S3XML.values("UploadId", in: block).first
+            else { continue }
+            if let keepingUnder, key.hasPrefix(objectKey(keepingUnder)) { continue }
+            _ = try? await send(.DELETE, key: key, query: [("uploadId", id)], operation: "AbortMultipartUpload")
+        }
+    }
+}

@@ -1,0 +1,185 @@
+import ArgumentParser
+import Backup
+import Foundation
+import ShipshapeCore
+
+extension ShipshapeCommand {
+    /// `shipshape backup …`: encrypted, verified backups with retention.
+    struct Backup: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "backup",
+            abstract: "Encrypted, verified backups with retention.",
+            subcommands: [Run.self, List.self, Restore.self, Verify.self, Prune.self]
+        )
+    }
+}
+
+/// Options every backup subcommand shares.
+struct BackupOptions: ParsableArguments {
+    @OptionGroup var global: GlobalOptions
+    @Flag(help: "Print the result as JSON.") var json = false
+    @Option(help: "An age identity file to decrypt with (overrides backup.encryption.identity_file).")
+    var identity: String?
+
+    func settings() throws -> BackupSettings {
+        do {
+            return try BackupSettings(global.loadConfiguration(), identityFile: identity)
+        } catch let error as CLIError {
+            throw error
+        } catch {
+            throw CLIError(error)
+        }
+    }
+
+    /// Prints `value` as one JSON document.
+    func printJSON(_ value: some Encodable) throws {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys]
+        print(String(decoding: try encoder.encode(value), as: UTF8.self))
+    }
+}
+
+/// Runs `body`, turning library errors into the one-paragraph CLI form.
+func withCLIErrors<T>(_ body: () async throws -> T) async throws -> T {
+    do { return try await body() } catch let error as CLIError { throw error } catch { throw CLIError(error) }
+}
+
+extension ShipshapeCommand.Backup {
+    struct Run: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Back up every source now.")
+        @OptionGroup var options: BackupOptions
+
+        func run() async throws {
+            let settings = try options.settings()
+            let json = options.json
+            let terminal = isatty(STDOUT_FILENO) == 1 && !json
+            let manifest = try await withCLIErrors {
+                try await BackupRunner(settings: settings, store: try settings.makeStore()).run { progress in
+                    guard !json else { return }
+                    let rate = progress.elapsed > 0 ? Double(progress.bytes) / progress.elapsed : 0
+                    let line = "\(progress.part): \(ByteFormat.string(progress.bytes)) at \(ByteFormat.string(Int(rate)))/s"
+                    if terminal && !progress.done {
+                        // Written unbuffered so the line updates in place.
+                        FileHandle.standardOutput.write(Data("\r\(line)".utf8))
+                    } else if progress.done {
+                        print((terminal ? "\r" : "") + line + " — done in \(String(format: "%.1f", progress.elapsed)) s")
+                    }
+                }
+            }
+            if json {
+                try options.printJSON(manifest)
+            } else {
+                let size = manifest.parts.reduce(0) { $0 + $1.size }
+                print("backup \(manifest.id): \(manifest.parts.count) files, \(ByteFormat.string(size)) in \(settings.configuration.store)")
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List complete backups, newest first.")
+        @OptionGroup var options: BackupOptions
+
+        struct Row: Encodable {
+            var id: String
+            var createdAt: Date
+            var size: Int
+            var sources: [String]
+            var verified: Bool?
+        }
+
+        func run() async throws {
+            let settings = try options.settings()
+            let entries = try await withCLIErrors {
+                try await BackupCatalog(store: try settings.makeStore(), project: settings.project).entries()
+            }
+            let rows = entries.map {
+                Row(id: $0.manifest.id, createdAt: $0.manifest.createdAt, size: $0.size, sources: $0.manifest.parts.map(\.name),
+                    verified: $0.verification?.passed)
+            }
+            if options.json { return try options.printJSON(rows) }
+            if rows.isEmpty { print("no complete backups in \(settings.configuration.store)") }
+            for row in rows {
+                let age = Int(Date().timeIntervalSince(row.createdAt) / 3600)
+                let verified = row.verified.map { $0 ? "verified" : "VERIFY FAILED" } ?? "not verified"
+                print("\(row.id)  \(age)h ago  \(ByteFormat.string(row.size))  \(verified)  \(row.sources.joined(separator: ","))")
+            }
+        }
+    }
+
+    struct Restore: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Decrypt a backup's files into a directory, or a PostgreSQL dump into a new database.")
+        @OptionGroup var options: BackupOptions
+        @Argument(help: "The backup id (from `backup list`).") var id: String
+        @Option(help: "Only this source (e.g. postgres-shop, redis, files).") var source: String?
+        @Option(help: "The directory to restore into.") var to: String = "restore"
+        @Option(help: "Restore the PostgreSQL dump into this new database on the configured server.") var database: String?
+
+        func run() async throws {
+            let settings = try options.settings()
+            let restored = try await withCLIErrors {
+                try await BackupRestorer(settings: settings, store: try settings.makeStore())
+                    .restore(id: id, source: source, to: settings.resolve(to), database: database)
+            }
+            if options.json { return try options.printJSON(restored.map { ["part": $0.part, "destination": $0.destination] }) }
+            for item in restored { print("\(item.part) → \(item.destination)") }
+        }
+    }
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Check a backup (the newest by default) end to end.")
+        @OptionGroup var options: BackupOptions
+        @Argument(help: "The backup id; the newest when omitted.") var id: String?
+
+        func run() async throws {
+            let settings = try options.settings()
+            let result = try await withCLIErrors {
+                try await BackupVerifier(settings: settings, store: try settings.makeStore()).verify(id: id)
+            }
+            if options.json {
+                try options.printJSON(result)
+            } else {
+                for check in result.checks { print("\(check.passed ? "ok  " : "FAIL") \(check.name)\(check.detail.map { ": \($0)" } ?? "")") }
+                print("backup \(result.id): \(result.passed ? "verified" : "verification FAILED")")
+            }
+            if !result.passed { throw ExitCode.failure }
+        }
+    }
+
+    struct Prune: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Delete backups the retention policy no longer keeps.")
+        @OptionGroup var options: BackupOptions
+        @Flag(help: "Show what would be deleted without deleting.") var dryRun = false
+
+        func run() async throws {
+            let settings = try options.settings()
+            let plan = try await withCLIErrors {
+                try await BackupPruner(
+                    store: try settings.makeStore(), project: settings.project,
+                    policy: RetentionPolicy(settings.configuration.retention)
+                ).prune(dryRun: dryRun)
+            }
+            if options.json {
+                struct Output: Encodable { var keep: [String]; var remove: [String]; var dryRun: Bool }
+                return try options.printJSON(Output(keep: plan.keep.map(\.id), remove: plan.remove, dryRun: dryRun))
+            }
+            for item in plan.keep { print("keep   \(item.id)  (\(item.reasons.joined(separator: ", ")))") }
+            for id in plan.remove { print("\(dryRun ? "would remove" : "remove") \(id)") }
+        }
+    }
+}
+
+/// Human-readable byte counts.
+enum ByteFormat {
+    static func string(_ bytes: Int) -> String {
+        let units = ["B", "KB", "MB", "GB", "TB"]
+        var value = Double(bytes)
+        var unit = 0
+        while value >= 1024 && unit < units.count - 1 {
+            value /= 1024
+            unit += 1
+        }
+        return unit == 0 ? "\(bytes) B" : String(format: "%.1f %@", value, units[unit])
+    }
+}

@@ -1,0 +1,211 @@
+import Foundation
+import ShipshapeCore
+import Testing
+import TestSupport
+
+@testable import Backup
+
+/// Backups of a real PostgreSQL, a real Redis and real files, to a local directory and to moto's S3.
+@Suite("backup run, list, verify, restore and prune against real servers", .serialized)
+struct BackupEndToEndTests {
+    static func requireTools() throws {
+        for tool in ["pg_dump", "pg_dumpall", "pg_restore", "psql", "redis-cli", "tar"] where !ProcessRunner.isInstalled(tool) {
+            throw TestSupportError(message: "\(tool) is not installed: run scripts/install-backup-deps.sh")
+        }
+    }
+
+    /// A PostgreSQL with a `shop` database holding two tables, a Redis with keys, and a files tree.
+    struct Fixture {
+        let postgres: LaunchedServer
+        let redis: LaunchedServer
+        let directory: TemporaryDirectory
+        let identity: X25519Identity
+
+        init() throws {
+            try BackupEndToEndTests.requireTools()
+            postgres = try ServerLauncher.postgres()
+            redis = try ServerLauncher.redis()
+            directory = try TemporaryDirectory(prefix: "backup")
+            identity = X25519Identity.generate()
+            try directory.write("key.txt", identity.encoded + "\n")
+            try directory.write("app/media/a.txt", "hello")
+            try directory.write("app/media/deep/b.bin", String(repeating: "x", count: 100_000))
+            chmod("\(directory.path)/app/media/a.txt", 0o640)
+            try psql("CREATE DATABASE shop", database: "postgres")
+            try psql(
+                """
+                CREATE TABLE users (id serial PRIMARY KEY, name text);
+                INSERT INTO users (name) SELECT 'user' || g FROM generate_series(1, 1500) g;
+                CREATE TABLE orders (id serial PRIMARY KEY, total int);
+                INSERT INTO orders (total) SELECT g FROM generate_series(1, 42) g;
+                """, database: "shop")
+            let redisSet = try ProcessRunner.run(["redis-cli", "-p", String(redis.port), "SET", "greeting", "hello"])
+            guard redisSet.status == 0 else { throw TestSupportError(message: "redis-cli SET failed: \(redisSet.stderr)") }
+        }
+
+        @discardableResult
+        func psql(_ sql: String, database: String) throws -> String {
+            let result = try ProcessRunner.run([
+                "psql", "-X", "-At", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", String(postgres.port), "-U", "postgres",
+                "-d", database, "-c", sql,
+            ])
+            guard result.status == 0 else { throw TestSupportError(message: "psql failed: \(result.stderr)") }
+            return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+
+        func settings(store: String, checks: [String] = ["SELECT count(*) > 0 FROM users"]) -> BackupSettings {
+            let configuration = BackupConfiguration(
+                store: store, encryption: .recipients([identity.recipient.description]),
+                retention: .init(daily: 7, weekly: 4, monthly: 12),
+                sources: [
+                    .postgres(.init(service: nil, host: "127.0.0.1", port: postgres.port, databases: ["shop"], user: "postgres", passwordFile: nil)),
+                    .redis(.init(service: nil, host: "127.0.0.1", port: redis.port, passwordFile: nil)),
+                    .files(["app/media"]),
+                ],
+                verifyChecks: checks)
+            return BackupSettings(project: "shop", configuration: configuration, baseDirectory: directory.path, identityFile: "key.txt")
+        }
+
+        func stop() {
+            postgres.stop()
+            redis.stop()
+            directory.remove()
+        }
+    }
+
+    @Test("a backup to a directory lists, verifies against a scratch database and restores byte for byte")
+    func directoryRoundTrip() async throws {
+        let fixture = try Fixture()
+        defer { fixture.stop() }
+        let settings = fixture.settings(store: "store")
+        let store = try settings.makeStore()
+        let manifest = try await BackupRunner(settings: settings, store: store).run()
+
+        #expect(manifest.parts.map(\.name) == ["postgres-shop", "postgres-globals", "redis", "files"])
+        let shop = try #require(manifest.parts.first)
+        #expect(shop.rowCounts == ["public.users": 1500, "public.orders": 42])
+        #expect(manifest.postgresVersion?.isEmpty == false)
+        // The stored payload is a real age file the age tool decrypts to a pg_dump archive.
+        let stored = "\(fixture.directory.path)/store/shop/\(manifest.id)/postgres-shop.age"
+        let age = try ProcessRunner.run(["sh", "-c", "age -d -i \"$1\" \"$2\" | head -c 5", "sh", "\(fixture.directory.path)/key.txt", stored])
+        #expect(age.stdout == "PGDMP")
+
+        let entries = try await BackupCatalog(store: store, project: "shop").entries()
+        #expect(entries.map(\.manifest.id) == [manifest.id])
+        #expect(entries.first?.verification == nil)
+
+        let result = try await BackupVerifier(settings: settings, store: store).verify()
+        #expect(result.passed, "\(result.checks)")
+        #expect(result.checks.contains { $0.name.contains("SELECT count(*) > 0 FROM users") && $0.passed })
+        #expect(try await BackupCatalog(store: store, project: "shop").entries().first?.verification?.passed == true)
+        // The scratch database was dropped.
+        #expect(try fixture.psql("SELECT count(*) FROM pg_database WHERE datname LIKE 'shipshape_verify_%'", database: "postgres") == "0")
+
+        let target = "\(fixture.directory.path)/restored"
+        let restored = try await BackupRestorer(settings: settings, store: store).restore(id: manifest.id, source: nil, to: target)
+        #expect(restored.count == 4)
+        #expect(try String(contentsOfFile: "\(target)/files/app/media/a.txt", encoding: .utf8) == "hello")
+        let mode = try FileManager.default.attributesOfItem(atPath: "\(target)/files/app/media/a.txt")[.posixPermissions] as? Int
+        #expect(mode == 0o640)
+        let rdb = try Data(contentsOf: URL(fileURLWithPath: "\(target)/redis.rdb"))
+        #expect(String(decoding: rdb.prefix(5), as: UTF8.self) == "REDIS")
+        #expect(rdb.range(of: Data("greeting".utf8)) != nil)
+
+        // Restoring the dump into a new database brings the rows back.
+        _ = try await BackupRestorer(settings: settings, store: store)
+            .restore(id: manifest.id, source: "postgres-shop", to: target + "2", database: "shop_restored")
+        #expect(try fixture.psql("SELECT count(*) FROM users", database: "shop_restored") == "1500")
+    }
+
+    @Test("a bit flipped in a stored file fails verify with a checksum error and keeps the backup")
+    func bitFlip() async throws {
+        let fixture = try Fixture()
+        defer { fixture.stop() }
+        let settings = fixture.settings(store: "store")
+        let store = try settings.makeStore()
+        let manifest = try await BackupRunner(settings: settings, store: store).run()
+        let path = "\(fixture.directory.path)/store/shop/\(manifest.id)/redis.age"
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        bytes[bytes.count / 2] ^= 0x04
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+
+        let result = try await BackupVerifier(settings: settings, store: store).verify(id: manifest.id)
+        #expect(!result.passed)
+        let failed = result.checks.filter { !$0.passed }
+        #expect(failed.count == 1)
+        #expect(failed.first?.name.hasPrefix("redis") == true)
+        #expect(failed.first?.detail?.contains("SHA-256") == true)
+        #expect(FileManager.default.fileExists(atPath: path))
+        // A wrong key is a clear error, not a crash or a partial restore.
+        let wrong = BackupSettings(project: "shop", configuration: settings.configuration, baseDirectory: settings.baseDirectory, identityFile: "other.txt")
+        try fixture.directory.write("other.txt", X25519Identity.generate().encoded)
+        let error = await #expect(throws: BackupError.self) {
+            _ = try await BackupRestorer(settings: wrong, store: store).restore(id: manifest.id, source: "files", to: fixture.directory.path + "/r")
+        }
+        #expect(error?.kind == .noMatchingIdentity)
+    }
+
+    @Test("an unreachable database fails the run, leaves nothing listed, and the next run cleans leftovers")
+    func interruptedRun() async throws {
+        let fixture = try Fixture()
+        defer { fixture.stop() }
+        let settings = fixture.settings(store: "store")
+        let store = try settings.makeStore()
+        // What a run killed mid-upload leaves: a folder with a partial payload and no manifest.
+        try fixture.directory.write("store/shop/20260101T020000Z-dead00/postgres-shop.age.partial", "half")
+        try fixture.directory.write("store/shop/20260101T020000Z-dead00/redis.age", "whole")
+        #expect(try await BackupCatalog(store: store, project: "shop").entries().isEmpty)
+
+        fixture.postgres.stop()
+        let error = await #expect(throws: BackupError.self) { _ = try await BackupRunner(settings: settings, store: store).run() }
+        #expect(error?.kind == .command)
+        #expect(try await BackupCatalog(store: store, project: "shop").entries().isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: "\(fixture.directory.path)/store/shop/20260101T020000Z-dead00"))
+        let leftovers = try await store.list(prefix: "shop/")
+        #expect(leftovers.isEmpty, "\(leftovers)")
+    }
+}
+
+/// The same pipeline with S3 as the store.
+@Suite("backup to S3 against moto", .serialized)
+struct BackupToS3Tests {
+    @Test("a backup to S3 verifies and prunes; a dump killed mid-upload leaves nothing listed or pending")
+    func s3RoundTrip() async throws {
+        let fixture = try BackupEndToEndTests.Fixture()
+        defer { fixture.stop() }
+        try await S3StoreTests.withS3 { server, environment in
+            let settings = fixture.settings(store: "s3://\(S3StoreTests.bucket)/prod")
+            let store = try S3Store(url: settings.configuration.store, environment: environment, partSize: 5 << 20)
+            let manifest = try await BackupRunner(settings: settings, store: store).run()
+            let result = try await BackupVerifier(settings: settings, store: store).verify(id: manifest.id)
+            #expect(result.passed, "\(result.checks)")
+
+            // A dump that dies after 12 MiB: two parts uploaded, then the process is killed.
+            var dying = settings
+            dying.configuration.sources = [.files(["app"])]
+            let killer = KilledDumpRunner()
+            let error = await #expect(throws: BackupError.self) {
+                _ = try await BackupRunner(settings: dying, store: store, runner: killer).run()
+            }
+            #expect(error?.kind == .command)
+            let entries = try await BackupCatalog(store: store, project: "shop").entries()
+            #expect(entries.map(\.manifest.id) == [manifest.id])
+            let uploads = try ProcessRunner.run(["curl", "-s", "\(server.location)/\(S3StoreTests.bucket)?uploads"])
+            #expect(!uploads.stdout.contains("<UploadId>"), "\(uploads.stdout)")
+
+            // The newest verified backup survives even a policy that would keep nothing else of it.
+            let plan = try await BackupPruner(store: store, project: "shop", policy: RetentionPolicy(last: 1)).prune(dryRun: false)
+            #expect(plan.keep.map(\.id) == [manifest.id])
+        }
+    }
+}
+
+/// A runner whose dump writes 12 MiB and then dies of SIGKILL, as a dump does when the host kills it.
+struct KilledDumpRunner: DumpCommandRunner {
+    let local = LocalProcessRunner()
+    func stream(_ command: DumpCommand, into sink: any ByteSink) async throws {
+        try await local.stream(DumpCommand("sh", ["-c", "head -c 12582912 /dev/urandom; kill -KILL $$"]), into: sink)
+    }
+    func startWithInput(_ command: DumpCommand) async throws -> any ByteSink { try await local.startWithInput(command) }
+    func capture(_ command: DumpCommand) async throws -> String { try await local.capture(command) }
+}

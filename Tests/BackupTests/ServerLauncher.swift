@@ -1,0 +1,65 @@
+import Foundation
+import TestSupport
+
+/// Starts the project's server scripts with posix_spawn and waitpid.
+///
+/// `ExternalServer.postgres()/.redis()` hang in this test target: after the start script exits, Foundation's
+/// `Process` never reaps it (it stays a zombie) when the script leaves a daemon behind, so the tests wait
+/// forever. Spawning and reaping directly avoids that; output goes to a file.
+enum ServerLauncher {
+    static func start(_ script: String, _ arguments: [String]) throws -> Int32 {
+        let directory = try TemporaryDirectory(prefix: "launch")
+        defer { directory.remove() }
+        let output = "\(directory.path)/out"
+        let command = "bash \"$0\" \"$@\" >\"\(output)\" 2>&1 </dev/null"
+        let argv = ["/bin/sh", "-c", command, "\(ProcessRunner.packageRoot)/scripts/\(script)"] + arguments
+        var pid: pid_t = 0
+        var cArguments = argv.map { strdup($0) } + [nil]
+        defer { for pointer in cArguments { free(pointer) } }
+        let spawned = posix_spawn(&pid, "/bin/sh", nil, nil, &cArguments, environ)
+        guard spawned == 0 else { throw TestSupportError(message: "cannot spawn scripts/\(script): \(spawned)") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+        guard status == 0, let serverPID = Int32(text.split(separator: "\n").last ?? "") else {
+            throw TestSupportError(message: "scripts/\(script) \(arguments.joined(separator: " ")) failed: \(text)")
+        }
+        return serverPID
+    }
+
+    static func postgres() throws -> LaunchedServer {
+        let directory = try TemporaryDirectory(prefix: "pg")
+        let port = try ProcessRunner.freePort()
+        let pid = try start("postgres.sh", ["start", directory.path, String(port)])
+        return LaunchedServer(pid: pid, port: port, location: directory.path)
+    }
+
+    static func redis() throws -> LaunchedServer {
+        let directory = try TemporaryDirectory(prefix: "redis")
+        let port = try ProcessRunner.freePort()
+        let pid = try start("redis.sh", ["start", directory.path, String(port)])
+        return LaunchedServer(pid: pid, port: port, location: directory.path)
+    }
+
+    static func s3() throws -> LaunchedServer {
+        let port = try ProcessRunner.freePort()
+        let pid = try start("s3.sh", ["start", String(port)])
+        return LaunchedServer(pid: pid, port: port, location: "http://127.0.0.1:\(port)")
+    }
+}
+
+/// A server started by `ServerLauncher`; `stop()` ends it.
+struct LaunchedServer: Sendable {
+    let pid: Int32
+    let port: Int
+    let location: String
+
+    func stop() {
+        kill(pid, SIGTERM)
+        for _ in 0..<50 {
+            if kill(pid, 0) != 0 { return }
+            usleep(100_000)
+        }
+        kill(pid, SIGKILL)
+    }
+}

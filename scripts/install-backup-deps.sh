@@ -1,0 +1,17 @@
+#!/bin/bash
+# Installs what the Backup tests and benchmark need on a fresh Debian 12: PostgreSQL (server + client
+# tools), Redis, the age tool, tar, curl, gnupg (the benchmark's anchor) and moto's S3 server.
+# Idempotent and non-interactive.
+set -euo pipefail
+packages=(postgresql postgresql-client redis-server redis-tools age tar curl gnupg python3-pip)
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+# The distribution's services are not used: tests start their own servers on loopback.
+command -v moto_server >/dev/null 2>&1 || pip install -q 'moto[server]' 2>/dev/null \
+  || pip install -q --break-system-packages 'moto[server]'
