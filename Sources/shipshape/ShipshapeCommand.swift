@@ -14,6 +14,7 @@ struct ShipshapeCommand: AsyncParsableCommand {
             Proxy.self,
             Config.self,
             DemoAppCommand.self,
+            DeployCommand.self, RollbackCommand.self, HistoryCommand.self,
         ]
     )
 }
