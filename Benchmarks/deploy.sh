@@ -104,7 +104,7 @@ load=$!
 sleep 2
 for i in $(seq "$deploys"); do
   if [ $((i % 2)) -eq 1 ]; then write_conf "$green"; else write_conf "$blue"; fi
-  /usr/sbin/nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" -s reload
+  /usr/sbin/nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" -s reload 2>/dev/null
   sleep 1
 done
 wait "$load"
