@@ -84,6 +84,12 @@ public struct AdminClient: Sendable {
     func send<Body: Encodable, Answer: Decodable>(
         _ method: HTTPMethod, _ path: String, body: Body?, as: Answer.Type
     ) async throws(DeployError) -> Answer {
+        // A missing socket fails at once rather than after the HTTP client's connect retries.
+        guard FileManager.default.fileExists(atPath: socketPath) else {
+            throw failure(
+                method, path,
+                "no socket there. Is the gateway running (`shipshape run`) with `gateway.admin.socket: \(socketPath)`?")
+        }
         guard let url = URL(httpURLWithSocketPath: socketPath, uri: path) else {
             throw failure(method, path, "the socket path cannot be expressed as a URL")
         }
