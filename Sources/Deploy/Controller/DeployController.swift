@@ -97,7 +97,8 @@ public struct DeployController: Sendable {
         run.switchMilliseconds = try await step(&run, "switch") { try await switchTraffic(to: newColor, force: force) }
         run.switched = true
         try await step(&run, "bake") {
-            guard let baseline, settings.service.bake > .zero else { return }
+            // A first deploy has nothing to flip back to, so it is not baked.
+            guard let baseline, oldColor != nil, settings.service.bake > .zero else { return }
             let crossed = try await bake.watch(
                 newColor, from: baseline, window: settings.service.bake,
                 maximumErrorRate: settings.service.bakeErrorRate)
