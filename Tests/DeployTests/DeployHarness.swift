@@ -37,7 +37,8 @@ struct DeployHarness: Sendable {
     /// Starts the gateway; `bake` sets the bake window (none by default, to keep deploys short). With
     /// `docker`, the service uses the docker runtime on that engine (port 80, busybox httpd images).
     static func start(
-        bake: Duration = .zero, keepStandby: Bool = false, docker: DockerClient? = nil
+        bake: Duration = .zero, keepStandby: Bool = false, docker: DockerClient? = nil,
+        hooks: (preSwitch: [String], postDeploy: [String]) = ([], [])
     ) async throws -> DeployHarness {
         let directory = try TemporaryDirectory(prefix: "deploy")
         let script = try AppVersions.write(in: directory)
@@ -45,7 +46,8 @@ struct DeployHarness: Sendable {
             docker == nil
             ? ServiceConfiguration(
                 name: "app", runtime: .process, command: ["/bin/sh", script, "{port}", "{version}"], health: health,
-                smoke: smoke, drain: .milliseconds(200), bake: bake, bakeErrorRate: 0.05)
+                smoke: smoke, drain: .milliseconds(200), bake: bake, bakeErrorRate: 0.05,
+                preSwitchHook: hooks.preSwitch, postDeployHook: hooks.postDeploy)
             : ServiceConfiguration(
                 name: "app", runtime: .docker, port: 80, health: health,
                 smoke: [SmokeTestConfiguration(path: "/", status: 200)], drain: .milliseconds(200), bake: bake)
@@ -89,9 +91,9 @@ struct DeployHarness: Sendable {
     /// Runs `body` against a fresh harness and always stops it.
     static func with<T>(
         bake: Duration = .zero, keepStandby: Bool = false, docker: DockerClient? = nil,
-        _ body: (DeployHarness) async throws -> T
+        hooks: (preSwitch: [String], postDeploy: [String]) = ([], []), _ body: (DeployHarness) async throws -> T
     ) async throws -> T {
-        let harness = try await start(bake: bake, keepStandby: keepStandby, docker: docker)
+        let harness = try await start(bake: bake, keepStandby: keepStandby, docker: docker, hooks: hooks)
         do {
             let result = try await body(harness)
             await harness.stop()

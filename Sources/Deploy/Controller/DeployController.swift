@@ -9,7 +9,7 @@ import ShipshapeCore
 public struct DeployController: Sendable {
     /// The steps of a deploy, in order.
     public static let steps = [
-        "prepare", "start", "health", "smoke", "pre_switch", "switch", "bake", "drain", "retire",
+        "prepare", "start", "health", "smoke", "pre_switch", "switch", "bake", "drain", "retire", "post_deploy",
     ]
 
     /// What a finished deploy reports.
@@ -59,7 +59,7 @@ public struct DeployController: Sendable {
             let failure = (error as? DeployError) ?? DeployError(kind: .gateway, userMessage: "\(error)")
             try await finishFailed(&run, failure)
         }
-        let record = run.record(service: service, outcome: .succeeded, message: nil)
+        let record = run.record(service: service, outcome: .succeeded, message: run.note)
         try history.append(record)
         logger.info(
             "deploy succeeded",
@@ -106,6 +106,7 @@ public struct DeployController: Sendable {
         }
         guard let oldColor else {
             run.timer.skip(["drain", "retire"])
+            run.note = try await postDeploy(&run, record)
             return
         }
         try await step(&run, "drain") {
@@ -124,7 +125,33 @@ public struct DeployController: Sendable {
             // traffic: a rollback is then a plain switch.
             try await admin.setTargets(service: service, color: oldColor, targets: [standby])
         }
+        run.note = try await postDeploy(&run, record)
     }
+
+    /// Runs `hooks.post_deploy` on the host. The new version already serves, so a failing hook does not undo
+    /// the deploy: it is logged and noted in the history record (returned).
+    func postDeploy(_ run: inout DeployRun, _ record: ColorRecord) async throws -> String? {
+        let command = settings.service.postDeployHook
+        return try await step(&run, "post_deploy") { () async -> String? in
+            guard !command.isEmpty else { return nil }
+            var environment = ProcessInfo.processInfo.environment
+            environment["SHIPSHAPE_SERVICE"] = service
+            environment["SHIPSHAPE_COLOR"] = record.color.rawValue
+            environment["SHIPSHAPE_VERSION"] = record.version
+            environment["SHIPSHAPE_TARGET"] = record.target
+            do {
+                try await HookRunner.run(command, environment: environment, timeout: Self.postDeployTimeout)
+                return nil
+            } catch {
+                let reason = (error as? DeployError)?.userMessage ?? "\(error)"
+                logger.error("post-deploy hook failed", metadata: ["service": "\(service)", "error": "\(reason)"])
+                return "The deploy succeeded but the post-deploy hook failed: \(reason)"
+            }
+        }
+    }
+
+    /// The most time the post-deploy hook may run.
+    static let postDeployTimeout: Duration = .seconds(300)
 
     /// Finds the colors: the new version goes to the inactive one (or the active one when it has no targets,
     /// as on the first deploy), whose leftover targets from an interrupted deploy are cleared.

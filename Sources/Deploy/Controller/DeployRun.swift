@@ -14,6 +14,8 @@ struct DeployRun: Sendable {
     /// Traffic went to the new color.
     var switched = false
     var switchMilliseconds: Double?
+    /// A remark for the history on a deploy that succeeded (a failed post-deploy hook).
+    var note: String?
 
     init(version: String) {
         self.version = version
