@@ -40,6 +40,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -184,7 +185,7 @@ let package = Package(
         .testTarget(
             name: "DeployTests",
             dependencies: [
-                "Deploy", "ShipshapeCore", "TestSupport",
+                "Deploy", "Gateway", "DockerEngine", "ShipshapeCore", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],

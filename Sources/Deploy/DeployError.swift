@@ -14,6 +14,22 @@ public struct DeployError: UserFacingError, Sendable {
         case smokeFailed
         /// A process-runtime command could not be started or exited early.
         case processFailed
+        /// The gateway's admin API could not be reached or answered unexpectedly.
+        case gateway
+        /// The gateway refused a switch (409: the color has no healthy target).
+        case gatewayRefused
+        /// The new color never became healthy in the gateway.
+        case unhealthy
+        /// The pre-switch hook failed.
+        case hookFailed
+        /// The bake window saw too many 5xx responses from the new color; traffic was flipped back.
+        case bakeFailed
+        /// A container could not be created, started or stopped through the engine.
+        case containerFailed
+        /// The service, version or runtime asked for cannot be deployed as configured.
+        case invalidRequest
+        /// There is nothing to roll back to.
+        case nothingToRollBack
     }
 
     /// The category of failure.

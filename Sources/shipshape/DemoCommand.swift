@@ -1,4 +1,5 @@
 import ArgumentParser
+import Deploy
 import Foundation
 import Gateway
 import Logging
@@ -19,9 +20,15 @@ extension ShipshapeCommand {
         func run() async throws {
             JSONLogHandler.bootstrap(level: accessLog ? .info : .warning)
             ShipshapeMetrics.bootstrap()
-            let app = DemoApp(version: "blue-1.0.0")
-            let appPort = try await app.start()
+            let binary = Self.executablePath()
             let stateDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("shipshape-demo-\(getpid())").path
+            let app = ServiceConfiguration(
+                name: "app", runtime: .process,
+                command: [binary, "demo-app", "--port", "{port}", "--version", "{version}"],
+                health: HealthCheckConfiguration(
+                    path: "/health", interval: .milliseconds(200), timeout: .seconds(1), healthy: 2, unhealthy: 3),
+                smoke: [SmokeTestConfiguration(path: "/api/hello", status: 200, contains: "hello")],
+                drain: .seconds(1), bake: .seconds(2))
             let configuration = ShipshapeConfiguration(
                 project: "demo",
                 gateway: GatewayConfiguration(
@@ -32,9 +39,13 @@ extension ShipshapeCommand {
                     admin: AdminConfiguration(
                         socket: "\(stateDirectory)/admin.sock", metrics: HostPort(host: "127.0.0.1", port: metricsPort)),
                     accessLog: accessLog),
-                services: [
-                    "app": ServiceConfiguration(name: "app", runtime: .static, targets: [HostPort(host: "127.0.0.1", port: appPort)])
-                ])
+                services: ["app": app])
+            let show = DemoDeployShow(
+                settings: DeploySettings(
+                    project: "demo", service: app, stateDirectory: "\(stateDirectory)/.shipshape",
+                    adminSocket: "\(stateDirectory)/admin.sock",
+                    metrics: HostPort(host: "127.0.0.1", port: metricsPort), keepStandby: true),
+                url: "https://127.0.0.1:\(httpsPort)/api/hello")
             print(
                 """
                 Shipshape demo — gateway with TLS 1.3 (self-signed) in front of a demo app.
@@ -47,11 +58,29 @@ extension ShipshapeCommand {
                   curl -k -i https://localhost:\(httpsPort)/api/hello
                   curl -k -s --http2 -o /dev/null -w '%{http_version} %{http_code}\\n' https://localhost:\(httpsPort)/
 
+                The demo app runs with the process runtime (\(binary) demo-app); a live blue→green deploy
+                under load follows.
+
                 Ctrl-C stops.
                 """)
-            try await GatewayRunner.run(configuration: configuration, extraServices: [])
-            await app.stop()
+            try await GatewayRunner.run(configuration: configuration, extraServices: [show])
             try? FileManager.default.removeItem(atPath: stateDirectory)
+        }
+
+        /// This program's absolute path (`CommandLine.arguments[0]` resolved), for the process runtime's command.
+        static func executablePath() -> String {
+            if let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") { return path }
+            let argument = CommandLine.arguments[0]
+            if argument.hasPrefix("/") { return argument }
+            if argument.contains("/") {
+                return URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(argument)
+                    .standardizedFileURL.path
+            }
+            for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
+                let candidate = "\(directory)/\(argument)"
+                if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            }
+            return argument
         }
     }
 

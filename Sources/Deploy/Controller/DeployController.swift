@@ -1,0 +1,236 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import ShipshapeCore
+
+/// Runs a blue-green deploy of one service: `prepare → start → health → smoke → pre_switch → switch →
+/// bake → drain → retire`, each step logged, timed and stored in the history. A failure before the switch removes
+/// the new color and leaves the old one serving; a bake failure flips traffic back (forced) and records it.
+public struct DeployController: Sendable {
+    /// The steps of a deploy, in order.
+    public static let steps = [
+        "prepare", "start", "health", "smoke", "pre_switch", "switch", "bake", "drain", "retire", "post_deploy",
+    ]
+
+    /// What a finished deploy reports.
+    public struct Outcome: Sendable {
+        /// The history record written.
+        public var record: DeployRecord
+        /// How long the switch request took: from the decision to the gateway routing new requests to the
+        /// new color, in milliseconds.
+        public var switchMilliseconds: Double?
+    }
+
+    let settings: DeploySettings
+    let runtime: any ColorRuntime
+    let admin: AdminClient
+    let httpClient: HTTPClient
+    let logger: Logger
+
+    /// A controller for `settings.service`, starting colors with `runtime` and sending admin, smoke and
+    /// metrics requests through `httpClient` (the caller shuts it down; `SmokeTester.makeHTTPClient()` fits).
+    public init(
+        settings: DeploySettings, runtime: any ColorRuntime, httpClient: HTTPClient,
+        logger: Logger = Logger(label: "shipshape.deploy")
+    ) {
+        self.settings = settings
+        self.runtime = runtime
+        self.httpClient = httpClient
+        self.admin = AdminClient(socketPath: settings.adminSocket, httpClient: httpClient)
+        self.logger = logger
+    }
+
+    var service: String { settings.service.name }
+    var history: DeployHistory { DeployHistory(path: settings.historyPath) }
+
+    /// Deploys `version` (an image reference or a process version). Returns the record when the new color
+    /// serves; throws `DeployError` (after recording it) otherwise. `force` switches even when the gateway
+    /// never reports the new color healthy.
+    @discardableResult
+    public func deploy(version: String, force: Bool = false) async throws(DeployError) -> Outcome {
+        let lock = try DeployLock.acquire(
+            path: settings.lockPath, project: settings.project, detail: "deploy \(service) \(version)")
+        defer { lock.release() }
+        var run = DeployRun(version: version)
+        logger.info("deploy started", metadata: ["service": "\(service)", "version": "\(version)"])
+        do {
+            try await perform(&run, force: force)
+        } catch {
+            let failure = (error as? DeployError) ?? DeployError(kind: .gateway, userMessage: "\(error)")
+            try await finishFailed(&run, failure)
+        }
+        let record = run.record(service: service, outcome: .succeeded, message: run.note)
+        try history.append(record)
+        logger.info(
+            "deploy succeeded",
+            metadata: [
+                "service": "\(service)", "version": "\(version)", "color": "\(run.newColor.map { "\($0)" } ?? "-")",
+                "duration_ms": "\(Int(record.durationMilliseconds))",
+            ])
+        return Outcome(record: record, switchMilliseconds: run.switchMilliseconds)
+    }
+
+    // MARK: - The flow
+
+    func perform(_ run: inout DeployRun, force: Bool) async throws {
+        let version = run.version
+        let (newColor, oldColor, oldTarget) = try await step(&run, "prepare") { try await prepare() }
+        run.newColor = newColor
+        run.oldColor = oldColor
+        run.oldTarget = oldTarget
+        let record = try await step(&run, "start") {
+            try await runtime.start(service: service, color: newColor, version: version)
+        }
+        run.started = true
+        try await step(&run, "health") { try await healthGate(record, force: force) }
+        try await step(&run, "smoke") {
+            guard let target = HostPort(configText: record.target), !settings.service.smoke.isEmpty else { return }
+            try await SmokeTester(httpClient: httpClient).check(settings.service.smoke, against: target)
+        }
+        try await step(&run, "pre_switch") {
+            guard !settings.service.preSwitchHook.isEmpty else { return }
+            try await runtime.runHook(settings.service.preSwitchHook, service: service, record: record)
+        }
+        let bake = BakeMonitor(
+            metrics: settings.metrics ?? HostPort(host: "", port: 0), httpClient: httpClient, logger: logger)
+        let baseline = settings.metrics == nil ? nil : try? await bake.read(newColor)
+        run.switchMilliseconds = try await step(&run, "switch") { try await switchTraffic(to: newColor, force: force) }
+        run.switched = true
+        try await step(&run, "bake") {
+            // A first deploy has nothing to flip back to, so it is not baked.
+            guard let baseline, oldColor != nil, settings.service.bake > .zero else { return }
+            let crossed = try await bake.watch(
+                newColor, from: baseline, window: settings.service.bake,
+                maximumErrorRate: settings.service.bakeErrorRate)
+            if let crossed { try await flipBack(from: newColor, to: oldColor, counts: crossed) }
+        }
+        guard let oldColor else {
+            run.timer.skip(["drain", "retire"])
+            run.note = try await postDeploy(&run, record)
+            return
+        }
+        try await step(&run, "drain") {
+            try await Task.sleep(for: settings.service.drain)
+            // Removing the old targets ends their WebSocket tunnels: the drain is over.
+            try await admin.setTargets(service: service, color: oldColor, targets: [])
+        }
+        try await step(&run, "retire") {
+            guard settings.keepStandby, let standby = oldTarget,
+                await runtime.isRunning(service: service, color: oldColor)
+            else {
+                await runtime.stop(service: service, color: oldColor)
+                return
+            }
+            // Registered again it starts as `adding`, the probe makes it a healthy standby that takes no
+            // traffic: a rollback is then a plain switch.
+            try await admin.setTargets(service: service, color: oldColor, targets: [standby])
+        }
+        run.note = try await postDeploy(&run, record)
+    }
+
+    /// Runs `hooks.post_deploy` on the host. The new version already serves, so a failing hook does not undo
+    /// the deploy: it is logged and noted in the history record (returned).
+    func postDeploy(_ run: inout DeployRun, _ record: ColorRecord) async throws -> String? {
+        let command = settings.service.postDeployHook
+        return try await step(&run, "post_deploy") { () async -> String? in
+            guard !command.isEmpty else { return nil }
+            var environment = ProcessInfo.processInfo.environment
+            environment["SHIPSHAPE_SERVICE"] = service
+            environment["SHIPSHAPE_COLOR"] = record.color.rawValue
+            environment["SHIPSHAPE_VERSION"] = record.version
+            environment["SHIPSHAPE_TARGET"] = record.target
+            do {
+                try await HookRunner.run(command, environment: environment, timeout: Self.postDeployTimeout)
+                return nil
+            } catch {
+                let reason = (error as? DeployError)?.userMessage ?? "\(error)"
+                logger.error("post-deploy hook failed", metadata: ["service": "\(service)", "error": "\(reason)"])
+                return "The deploy succeeded but the post-deploy hook failed: \(reason)"
+            }
+        }
+    }
+
+    /// The most time the post-deploy hook may run.
+    static let postDeployTimeout: Duration = .seconds(300)
+
+    /// Finds the colors: the new version goes to the inactive one (or the active one when it has no targets,
+    /// as on the first deploy), whose leftover targets from an interrupted deploy are cleared.
+    func prepare() async throws(DeployError) -> (new: DeployColor, old: DeployColor?, oldTarget: String?) {
+        let state = try await admin.service(service)
+        let active = state.activeColor
+        if state.targets(of: active).isEmpty { return (active, nil, nil) }
+        let new = active.other
+        if !state.targets(of: new).isEmpty { try await admin.setTargets(service: service, color: new, targets: []) }
+        return (new, active, state.targets(of: active).first?.address)
+    }
+
+    /// Registers the new color's target and waits until the gateway's own probe calls it healthy.
+    func healthGate(_ record: ColorRecord, force: Bool) async throws(DeployError) {
+        let clock = ContinuousClock()
+        let deadline = clock.now + settings.healthGateTimeout
+        if let target = HostPort(configText: record.target) {
+            let listening = await PortProbe.waitUntilListening(target, until: deadline) {
+                await runtime.isRunning(service: service, color: record.color)
+            }
+            if !listening, !(await runtime.isRunning(service: service, color: record.color)) {
+                throw DeployError(
+                    kind: .unhealthy,
+                    userMessage:
+                        "The new \(record.color) version \(record.version) exited before it listened on \(target).")
+            }
+        }
+        try await admin.setTargets(service: service, color: record.color, targets: [record.target])
+        var lastState = "adding"
+        while clock.now < deadline {
+            let state = try await admin.service(service)
+            lastState = state.targets(of: record.color).first { $0.address == record.target }?.state ?? "missing"
+            if lastState == "healthy" { return }
+            if lastState == "unhealthy" { break }
+            if !(await runtime.isRunning(service: service, color: record.color)) {
+                throw DeployError(
+                    kind: .unhealthy,
+                    userMessage: "The new \(record.color) version \(record.version) exited before it became healthy.")
+            }
+            try? await Task.sleep(for: DeploySettings.healthPollInterval)
+        }
+        let health = settings.service.health
+        let waited = lastState == "unhealthy" ? "\(health.unhealthy) failures" : "\(settings.healthGateTimeout)"
+        let reason = """
+            The new \(record.color) version \(record.version) at \(record.target) did not pass the gateway's health \
+            check (GET \(health.path), \(health.healthy) success\(health.healthy == 1 ? "" : "es") in a row needed; \
+            state '\(lastState)' after \(waited)).
+            """
+        if force {
+            logger.warning("health gate failed; switching anyway because of --force", metadata: ["reason": "\(reason)"])
+            return
+        }
+        throw DeployError(kind: .unhealthy, userMessage: reason)
+    }
+
+    /// Switches new requests to `color`; returns how long the gateway took, in milliseconds.
+    func switchTraffic(to color: DeployColor, force: Bool) async throws(DeployError) -> Double {
+        let clock = ContinuousClock()
+        let start = clock.now
+        try await admin.activate(service: service, color: color, force: force)
+        let took = DeployStepTimer.milliseconds(clock.now - start)
+        if force { logger.warning("FORCED switch", metadata: ["service": "\(service)", "color": "\(color)"]) }
+        logger.info("switched", metadata: ["service": "\(service)", "color": "\(color)", "switch_ms": "\(took)"])
+        return took
+    }
+
+    /// Sends traffic back to the old color after a failed bake (forced: it is draining, not healthy).
+    func flipBack(from new: DeployColor, to old: DeployColor?, counts: RequestCounts) async throws(DeployError) {
+        let ratio = String(format: "%.1f%%", counts.errorRatio * 100)
+        let limit = String(format: "%.1f%%", settings.service.bakeErrorRate * 100)
+        var message = """
+            The bake window saw \(Int(counts.serverErrors)) of \(Int(counts.total)) requests to the new \(new) color \
+            answered with 5xx (\(ratio), limit \(limit)).
+            """
+        if let old {
+            try await admin.activate(service: service, color: old, force: true)
+            logger.warning("bake failed: flipped traffic back", metadata: ["service": "\(service)", "color": "\(old)"])
+            message += " Traffic was flipped back to \(old)."
+        }
+        throw DeployError(kind: .bakeFailed, userMessage: message)
+    }
+}

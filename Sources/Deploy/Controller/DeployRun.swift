@@ -1,0 +1,30 @@
+import Foundation
+
+/// The state of one deploy in progress: its colors, how far it got, and the timed steps so far.
+struct DeployRun: Sendable {
+    let version: String
+    let startedAt = Date()
+    var timer = DeployStepTimer()
+    var newColor: DeployColor?
+    var oldColor: DeployColor?
+    /// The old color's target, `host:port` (kept as a standby when asked).
+    var oldTarget: String?
+    /// The new color was started (so a failure must remove it).
+    var started = false
+    /// Traffic went to the new color.
+    var switched = false
+    var switchMilliseconds: Double?
+    /// A remark for the history on a deploy that succeeded (a failed post-deploy hook).
+    var note: String?
+
+    init(version: String) {
+        self.version = version
+    }
+
+    /// The history record of this run as it ends.
+    func record(service: String, outcome: DeployRecord.Outcome, message: String?) -> DeployRecord {
+        DeployRecord(
+            service: service, version: version, color: newColor, previousColor: oldColor, startedAt: startedAt,
+            finishedAt: Date(), outcome: outcome, message: message, steps: timer.steps)
+    }
+}

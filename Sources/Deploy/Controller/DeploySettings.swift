@@ -1,0 +1,62 @@
+import ShipshapeCore
+
+/// Everything a deploy or rollback of one service needs to know besides the runtime: the service's
+/// configuration, where state lives, and how to reach the gateway.
+public struct DeploySettings: Sendable {
+    /// Default name of the state directory, next to `shipshape.yml`.
+    public static let defaultStateDirectoryName = ".shipshape"
+    /// Default longest wait for the gateway to report the new color healthy.
+    public static let defaultHealthGateTimeout: Duration = .seconds(60)
+    /// How often the gateway is asked about the new color's health.
+    public static let healthPollInterval: Duration = .milliseconds(50)
+
+    /// The project (names the lock and containers).
+    public var project: String
+    /// The service deployed.
+    public var service: ServiceConfiguration
+    /// The state directory: history, lock, per-color records, process logs.
+    public var stateDirectory: String
+    /// The gateway's admin socket.
+    public var adminSocket: String
+    /// The gateway's metrics listener (the bake window reads it); nil skips the bake window.
+    public var metrics: HostPort?
+    /// The longest wait for the gateway to report the new color healthy.
+    public var healthGateTimeout: Duration
+    /// Keep the old color running after the drain, registered as a healthy standby that takes no traffic,
+    /// so a rollback is a plain switch; false stops it (a rollback then starts it again first).
+    public var keepStandby: Bool
+
+    /// Settings with defaults.
+    public init(
+        project: String, service: ServiceConfiguration, stateDirectory: String, adminSocket: String,
+        metrics: HostPort? = nil, healthGateTimeout: Duration = Self.defaultHealthGateTimeout,
+        keepStandby: Bool = false
+    ) {
+        self.project = project
+        self.service = service
+        self.stateDirectory = stateDirectory
+        self.adminSocket = adminSocket
+        self.metrics = metrics
+        self.healthGateTimeout = healthGateTimeout
+        self.keepStandby = keepStandby
+    }
+
+    /// The settings for `service` of a loaded configuration: state in `.shipshape/` next to the file, the
+    /// admin socket and metrics from `gateway.admin`.
+    public init(
+        configuration: ShipshapeConfiguration, service: ServiceConfiguration, stateDirectory: String? = nil,
+        keepStandby: Bool = false
+    ) {
+        self.init(
+            project: configuration.project, service: service,
+            stateDirectory: stateDirectory.map(configuration.resolve)
+                ?? configuration.resolve(Self.defaultStateDirectoryName),
+            adminSocket: configuration.resolve(configuration.gateway.admin.socket),
+            metrics: configuration.gateway.admin.metrics, keepStandby: keepStandby)
+    }
+
+    /// The deploy history file.
+    public var historyPath: String { "\(stateDirectory)/\(DeployHistory.defaultFileName)" }
+    /// The deploy lock file.
+    public var lockPath: String { "\(stateDirectory)/\(DeployLock.fileName(project: project))" }
+}

@@ -1,0 +1,145 @@
+import DockerEngine
+import Foundation
+import Logging
+import ShipshapeCore
+
+/// The `docker` runtime as the controller sees it: one container per color named
+/// `<project>-<service>-<color>`, created from the deployed image with the service's `port` published on
+/// 127.0.0.1 (a free host port) so the gateway on the host reaches it. The old color is stopped, not
+/// removed, so a rollback only starts it again. Compose settings (env, volumes, networks, limits) are not
+/// carried over yet; see docs/deploy.md.
+public struct DockerColorRuntime: ColorRuntime {
+    /// Time a container gets between SIGTERM and SIGKILL when stopped.
+    public static let defaultStopTimeout: Duration = .seconds(10)
+    /// Lines of container output quoted in a failure.
+    public static let logLines = 50
+    /// The label marking containers Shipshape manages.
+    public static let managedLabel = "dev.shipshape.managed"
+
+    let client: DockerClient
+    let project: String
+    /// The port the service listens on inside its container.
+    let containerPort: Int
+    let records: ColorRecordStore
+    let logger: Logger
+
+    /// A runtime creating containers through `client` (the caller shuts it down).
+    public init(
+        client: DockerClient, project: String, containerPort: Int, records: ColorRecordStore,
+        logger: Logger = Logger(label: "shipshape.deploy")
+    ) {
+        self.client = client
+        self.project = project
+        self.containerPort = containerPort
+        self.records = records
+        self.logger = logger
+    }
+
+    /// `<project>-<service>-<color>`.
+    public func containerName(service: String, color: DeployColor) -> String { "\(project)-\(service)-\(color)" }
+
+    public func start(service: String, color: DeployColor, version: String) async throws(DeployError) -> ColorRecord {
+        await remove(service: service, color: color)
+        let name = containerName(service: service, color: color)
+        let spec = ContainerSpec(
+            image: version,
+            labels: [
+                Self.managedLabel: "true", "dev.shipshape.project": project, "dev.shipshape.service": service,
+                "dev.shipshape.color": color.rawValue,
+            ],
+            exposedPorts: ["\(containerPort)/tcp"],
+            portBindings: [.init(containerPort: containerPort, hostIP: "127.0.0.1", hostPort: 0)])
+        do {
+            let id = try await client.createContainer(spec, name: name)
+            try await client.startContainer(id)
+            let record = try await recordOf(id: id, name: name, service: service, color: color, version: version)
+            try records.save(record)
+            logger.info(
+                "started container",
+                metadata: [
+                    "service": "\(service)", "color": "\(color)", "image": "\(version)", "target": "\(record.target)",
+                ])
+            return record
+        } catch let error as DockerEngineError {
+            throw failure("start \(name) from \(version)", error)
+        } catch {
+            throw (error as? DeployError) ?? DeployError(kind: .containerFailed, userMessage: "\(error)")
+        }
+    }
+
+    public func remove(service: String, color: DeployColor) async {
+        let name = containerName(service: service, color: color)
+        try? await client.removeContainer(name, force: true)
+        records.remove(service: service, color: color)
+    }
+
+    public func stop(service: String, color: DeployColor) async {
+        let name = containerName(service: service, color: color)
+        do { try await client.stopContainer(name, timeout: Self.defaultStopTimeout) } catch {
+            logger.warning(
+                "cannot stop container", metadata: ["container": "\(name)", "error": "\(error.userMessage)"])
+        }
+    }
+
+    public func isRunning(service: String, color: DeployColor) async -> Bool {
+        (try? await client.inspectContainer(containerName(service: service, color: color)))?.state.running ?? false
+    }
+
+    public func restart(service: String, color: DeployColor) async throws(DeployError) -> ColorRecord {
+        let name = containerName(service: service, color: color)
+        do {
+            var details = try await client.inspectContainer(name)
+            if !details.state.running {
+                try await client.startContainer(name)
+                details = try await client.inspectContainer(name)
+            }
+            let record = try await recordOf(
+                id: details.id, name: name, service: service, color: color,
+                version: records.load(service: service, color: color)?.version ?? details.image)
+            try records.save(record)
+            return record
+        } catch let error as DockerEngineError {
+            if error.kind == .notFound {
+                throw DeployError(
+                    kind: .nothingToRollBack,
+                    userMessage: "There is no container \(name) to roll back to. Deploy an image instead.")
+            }
+            throw failure("restart \(name)", error)
+        } catch {
+            throw (error as? DeployError) ?? DeployError(kind: .containerFailed, userMessage: "\(error)")
+        }
+    }
+
+    public func recentLog(service: String, color: DeployColor) async -> [String] {
+        let name = containerName(service: service, color: color)
+        return ((try? await client.containerLogs(name, tail: Self.logLines)) ?? []).map(\.text)
+    }
+
+    public func runHook(_ command: [String], service: String, record: ColorRecord) async throws(DeployError) {
+        throw DeployError(
+            kind: .hookFailed,
+            userMessage: """
+                hooks.pre_switch is not supported by the docker runtime yet (it needs exec into \
+                \(record.container ?? "the container")). Remove it or use the process runtime.
+                """)
+    }
+
+    // MARK: - Helpers
+
+    func recordOf(id: String, name: String, service: String, color: DeployColor, version: String)
+        async throws -> ColorRecord
+    {
+        let details = try await client.inspectContainer(id)
+        guard let hostPort = details.hostPort(for: containerPort) else {
+            throw DeployError(
+                kind: .containerFailed,
+                userMessage: "Container \(name) has no host port published for \(containerPort)/tcp.")
+        }
+        return ColorRecord(
+            service: service, color: color, version: version, target: "127.0.0.1:\(hostPort)", container: name)
+    }
+
+    func failure(_ what: String, _ error: DockerEngineError) -> DeployError {
+        DeployError(kind: .containerFailed, userMessage: "Cannot \(what): \(error.userMessage)")
+    }
+}

@@ -1,0 +1,64 @@
+import AsyncHTTPClient
+import Deploy
+import DockerEngine
+import Foundation
+import Logging
+import ShipshapeCore
+
+/// What `deploy` and `rollback` share: the configuration's service, its runtime, an HTTP client, and the
+/// controller built from them; `close()` releases the clients.
+struct DeploySession {
+    let controller: DeployController
+    let httpClient: HTTPClient
+    let docker: DockerClient?
+
+    /// Builds the session for `serviceName`, logging JSON lines to standard error (standard output is for
+    /// the result, so `--json` stays parseable).
+    static func open(
+        global: GlobalOptions, serviceName: String, stateDirectory: String?, keepStandby: Bool = false
+    ) async throws -> DeploySession {
+        LoggingSystem.bootstrap { label in JSONLogHandler(label: label, sink: .standardError) }
+        let configuration = try global.loadConfiguration()
+        guard let service = configuration.services[serviceName] else {
+            let known = configuration.services.keys.sorted().joined(separator: ", ")
+            throw CLIError(message: "There is no service '\(serviceName)' in \(configuration.file); known: \(known).")
+        }
+        let settings = DeploySettings(
+            configuration: configuration, service: service, stateDirectory: stateDirectory, keepStandby: keepStandby)
+        let records = ColorRecordStore(directory: settings.stateDirectory)
+        let httpClient = SmokeTester.makeHTTPClient()
+        let runtime: any ColorRuntime
+        var docker: DockerClient?
+        switch service.runtime {
+        case .process:
+            runtime = ProcessColorRuntime(
+                configuration: .init(service: service, workingDirectory: configuration.baseDirectory), records: records)
+        case .docker:
+            do {
+                let client = try await DockerClient.connectFromEnvironment()
+                docker = client
+                runtime = DockerColorRuntime(
+                    client: client, project: configuration.project, containerPort: service.port, records: records)
+            } catch {
+                try? await httpClient.shutdown()
+                throw CLIError(error)
+            }
+        case .static:
+            try? await httpClient.shutdown()
+            throw CLIError(
+                message: """
+                    Service '\(serviceName)' uses the static runtime (fixed targets): there is nothing to deploy. \
+                    Use runtime: process or docker for blue-green deploys.
+                    """)
+        }
+        return DeploySession(
+            controller: DeployController(settings: settings, runtime: runtime, httpClient: httpClient),
+            httpClient: httpClient, docker: docker)
+    }
+
+    /// Shuts the clients down.
+    func close() async {
+        await docker?.shutdown()
+        try? await httpClient.shutdown()
+    }
+}

@@ -1,0 +1,133 @@
+import AsyncHTTPClient
+import Deploy
+import DockerEngine
+import Foundation
+import Gateway
+import NIOCore
+import ShipshapeCore
+import TestSupport
+
+/// A real gateway in this process (admin socket, metrics, port 0) in front of service `app`, run by the
+/// process runtime: ordinary versions start the built `shipshape demo-app`; versions naming a fault start
+/// a broken app instead (see `AppVersions`). Everything the deploy controller does goes through the admin
+/// socket, as from the CLI.
+struct DeployHarness: Sendable {
+    /// Test health checks run fast so a deploy takes about a second.
+    static let health = HealthCheckConfiguration(
+        path: "/health", interval: .milliseconds(100), timeout: .milliseconds(500), healthy: 2, unhealthy: 2)
+    static let smoke = [SmokeTestConfiguration(path: "/api/hello", status: 200, contains: "hello")]
+
+    let gateway: Gateway
+    let addresses: Gateway.BoundAddresses
+    let directory: TemporaryDirectory
+    let task: Task<Void, any Error>
+    let httpClient: HTTPClient
+    let settings: DeploySettings
+    let records: ColorRecordStore
+    let runtime: any ColorRuntime
+
+    var url: String { "http://127.0.0.1:\(addresses.http?.port ?? 0)" }
+    var admin: AdminClient { AdminClient(socketPath: settings.adminSocket, httpClient: httpClient) }
+
+    /// A controller for the `app` service.
+    func controller() -> DeployController {
+        DeployController(settings: settings, runtime: runtime, httpClient: httpClient)
+    }
+
+    /// Starts the gateway; `bake` sets the bake window (none by default, to keep deploys short). With
+    /// `docker`, the service uses the docker runtime on that engine (port 80, busybox httpd images).
+    static func start(
+        bake: Duration = .zero, keepStandby: Bool = false, docker: DockerClient? = nil,
+        hooks: (preSwitch: [String], postDeploy: [String]) = ([], [])
+    ) async throws -> DeployHarness {
+        let directory = try TemporaryDirectory(prefix: "deploy")
+        let script = try AppVersions.write(in: directory)
+        let service =
+            docker == nil
+            ? ServiceConfiguration(
+                name: "app", runtime: .process, command: ["/bin/sh", script, "{port}", "{version}"], health: health,
+                smoke: smoke, drain: .milliseconds(200), bake: bake, bakeErrorRate: 0.05,
+                preSwitchHook: hooks.preSwitch, postDeployHook: hooks.postDeploy)
+            : ServiceConfiguration(
+                name: "app", runtime: .docker, port: 80, health: health,
+                smoke: [SmokeTestConfiguration(path: "/", status: 200)], drain: .milliseconds(200), bake: bake)
+        let project = "deploytest-\(UUID().uuidString.prefix(6).lowercased())"
+        let configuration = ShipshapeConfiguration(
+            project: project,
+            gateway: GatewayConfiguration(
+                http: HostPort(host: "127.0.0.1", port: 0),
+                routes: [RouteConfiguration(match: "/", service: "app")],
+                admin: AdminConfiguration(
+                    socket: "\(directory.path)/admin.sock", metrics: HostPort(host: "127.0.0.1", port: 0)),
+                accessLog: false),
+            services: ["app": service], baseDirectory: directory.path)
+        let gateway = try Gateway(configuration: configuration)
+        // The gateway runs until the test stops it; its task is kept and cancelled in `stop()`.
+        let task = Task { try await gateway.run() }
+        let addresses = try await gateway.addresses()
+        let stateDirectory = "\(directory.path)/.shipshape"
+        let settings = DeploySettings(
+            project: project, service: service, stateDirectory: stateDirectory,
+            adminSocket: addresses.adminSocket ?? "",
+            metrics: addresses.metrics.flatMap { $0.port }.map { HostPort(host: "127.0.0.1", port: $0) },
+            healthGateTimeout: .seconds(15), keepStandby: keepStandby)
+        let records = ColorRecordStore(directory: stateDirectory)
+        let binary = try ShipshapeProcess.binaryPath()
+        let runtime: any ColorRuntime =
+            if let docker {
+                DockerColorRuntime(client: docker, project: project, containerPort: 80, records: records)
+            } else {
+                ProcessColorRuntime(
+                    configuration: .init(
+                        command: service.command, environment: ["SHIPSHAPE_BINARY": binary],
+                        stopGrace: .seconds(2)),
+                    records: records)
+            }
+        return DeployHarness(
+            gateway: gateway, addresses: addresses, directory: directory, task: task,
+            httpClient: SmokeTester.makeHTTPClient(), settings: settings, records: records, runtime: runtime)
+    }
+
+    /// Runs `body` against a fresh harness and always stops it.
+    static func with<T>(
+        bake: Duration = .zero, keepStandby: Bool = false, docker: DockerClient? = nil,
+        hooks: (preSwitch: [String], postDeploy: [String]) = ([], []), _ body: (DeployHarness) async throws -> T
+    ) async throws -> T {
+        let harness = try await start(bake: bake, keepStandby: keepStandby, docker: docker, hooks: hooks)
+        do {
+            let result = try await body(harness)
+            await harness.stop()
+            return result
+        } catch {
+            await harness.stop()
+            throw error
+        }
+    }
+
+    func stop() async {
+        for color in DeployColor.allCases { await runtime.remove(service: "app", color: color) }
+        task.cancel()
+        _ = try? await task.value
+        try? await httpClient.shutdown()
+        directory.remove()
+    }
+
+    /// GET `path` through the gateway: status and body.
+    func get(_ path: String = "/api/hello") async throws -> (status: Int, body: String) {
+        let response = try await httpClient.execute(HTTPClientRequest(url: url + path), timeout: .seconds(5))
+        let body = try await response.body.collect(upTo: 1 << 20)
+        return (Int(response.status.code), String(buffer: body))
+    }
+
+    /// The version the gateway's answer to `/api/hello` names.
+    func servedVersion() async throws -> String? {
+        let (_, body) = try await get()
+        guard let data = body.data(using: .utf8),
+            let object = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+        else { return nil }
+        return object["version"] as? String
+    }
+
+    /// The deploy history, newest first.
+    func history() throws -> [DeployRecord] { try DeployHistory(path: settings.historyPath).records() }
+}
