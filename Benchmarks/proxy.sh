@@ -113,8 +113,24 @@ services:
 YML
 SHIPSHAPE_LOG_LEVEL=error "$bin" proxy -c "$work/bare/shipshape.yml" > /dev/null &
 pids+=($!)
+limited_plain=$(free_port)
+mkdir -p "$work/limited"
+cat > "$work/limited/shipshape.yml" <<YML
+project: bench
+gateway:
+  threads: 1
+  http: 127.0.0.1:$limited_plain
+  admin: { socket: $work/limited/admin.sock, metrics: 127.0.0.1:$(free_port) }
+  rate_limits: [{ name: all, match: /, key: ip, rate: 1000000000/s }]
+  routes: [{ match: /, service: app }]
+services:
+  app: { targets: [127.0.0.1:$upstream_port] }
+YML
+SHIPSHAPE_LOG_LEVEL=error "$bin" proxy -c "$work/limited/shipshape.yml" > /dev/null &
+pids+=($!)
 wait_port "http://127.0.0.1:$ship_plain/index.html"
 wait_port "http://127.0.0.1:$bare_plain/index.html"
+wait_port "http://127.0.0.1:$limited_plain/index.html"
 
 # One wrk run: prints "requests_per_second p99_ms".
 load() {
@@ -126,11 +142,11 @@ load() {
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
 declare -A rps p99
-for name in nginx_http shipshape_http nginx_https shipshape_https shipshape_bare; do rps[$name]=""; p99[$name]=""; done
+for name in nginx_http shipshape_http nginx_https shipshape_https shipshape_bare shipshape_limited; do rps[$name]=""; p99[$name]=""; done
 for round in $(seq "$rounds"); do
   for pair in "nginx_http http://127.0.0.1:$anchor_http/index.html" "shipshape_http http://127.0.0.1:$ship_plain/index.html" \
               "nginx_https https://localhost:$anchor_https/index.html" "shipshape_https https://localhost:$ship_https/index.html" \
-              "shipshape_bare http://127.0.0.1:$bare_plain/index.html"; do
+              "shipshape_bare http://127.0.0.1:$bare_plain/index.html" "shipshape_limited http://127.0.0.1:$limited_plain/index.html"; do
     set -- $pair
     read -r r p < <(load "$2")
     rps[$1]+="$r"$'\n'; p99[$1]+="$p"$'\n'
@@ -141,7 +157,7 @@ m() { printf '%s' "${rps[$1]}" | median; }
 q() { printf '%s' "${p99[$1]}" | median; }
 echo "proxy benchmark: wrk -t1 -c$connections -d${seconds}s, $rounds rounds, medians; 1 worker each; upstream nginx static 600 B"
 printf '%-28s %12s %10s\n' "" "requests/s" "p99 ms"
-for name in nginx_http shipshape_http nginx_https shipshape_https shipshape_bare; do
+for name in nginx_http shipshape_http nginx_https shipshape_https shipshape_bare shipshape_limited; do
   printf '%-28s %12.0f %10.2f\n' "$name" "$(m $name)" "$(q $name)"
 done
 awk -v a="$(m shipshape_http)" -v b="$(m nginx_http)" -v c="$(q shipshape_http)" -v d="$(q nginx_http)" \
@@ -150,3 +166,5 @@ awk -v a="$(m shipshape_https)" -v b="$(m nginx_https)" -v c="$(q shipshape_http
   'BEGIN { printf "TLS 1.3:    throughput ratio shipshape/nginx = %.2f, p99 ratio = %.2f\n", a / b, c / d }'
 awk -v a="$(m shipshape_http)" -v b="$(m shipshape_bare)" \
   'BEGIN { printf "features (headers + access log + metrics) on/off throughput = %.2f\n", a / b }'
+awk -v a="$(m shipshape_limited)" -v b="$(m shipshape_http)" \
+  'BEGIN { printf "rate limit on every request vs none throughput = %.2f\n", a / b }'

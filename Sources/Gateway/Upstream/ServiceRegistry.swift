@@ -58,6 +58,15 @@ public final class ServiceRegistry: Sendable {
     public func activate(service: String, color: Color, force: Bool) throws(AdminError) {
         try pools.withLock { pools throws(AdminError) in
             guard var pool = pools[service] else { throw AdminError.unknownService(service) }
+            // A draining target whose probes kept passing can take traffic again at once (a rollback during the
+            // drain, a bake flip-back): waiting for its next probe would answer 503 meanwhile.
+            for index in (pool.targets[color] ?? []).indices {
+                if let target = pool.targets[color]?[index], target.state == .draining,
+                    target.consecutiveSuccesses >= 1 || !pool.probed
+                {
+                    pool.targets[color]?[index].state = .healthy
+                }
+            }
             guard force || pool.isHealthy(color) else { throw AdminError.colorNotHealthy(service: service, color: color) }
             let previous = pool.activeColor
             pool.activeColor = color
