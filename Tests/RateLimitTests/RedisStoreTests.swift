@@ -45,7 +45,12 @@ extension RateLimitTestSuite {
             }
             #expect(allowed == 10)
             let last = try #require(try await second.decideNow(Fixtures.request("/api/x")))
-            #expect(!last.allowed && last.retryAfterSeconds == 6 && last.header("RateLimit") == "\"api\";r=0;t=60")
+            // Real time passes between the requests (seconds on a loaded machine), so allow for it.
+            #expect(!last.allowed)
+            #expect((1...6).contains(last.retryAfterSeconds))
+            let field = try #require(last.header("RateLimit"))
+            #expect(field.hasPrefix("\"api\";r=0;t="))
+            #expect(Int(field.split(separator: "=").last ?? "").map { (50...60).contains($0) } == true)
             // Another client is unaffected.
             #expect(try await first.decideNow(Fixtures.request("/api/x", ip: "192.0.2.50"))?.remaining == 9)
             #expect(try server.cli("EXISTS", "shipshape:ratelimit:api:203.0.113.7") == "1")

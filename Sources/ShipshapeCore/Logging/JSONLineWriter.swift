@@ -70,11 +70,18 @@ public struct JSONLineWriter {
                 appendEscaped(key, to: &buffer)
                 buffer += ":"
                 if let element = dictionary[key] {
-                    append(Redaction.isSecretKey(key) ? .string(Redaction.placeholder) : element, to: &buffer)
+                    append(Redaction.isSecretKey(key) ? .string(Redaction.mask) : element, to: &buffer)
                 }
             }
             buffer += "}"
         }
+    }
+
+    /// `value` as a quoted, escaped JSON string literal.
+    public static func quote(_ value: String) -> String {
+        var result = ""
+        appendEscaped(value, to: &result)
+        return result
     }
 
     /// Appends `value` as a JSON string literal.

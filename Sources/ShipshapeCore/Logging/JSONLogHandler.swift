@@ -51,7 +51,7 @@ public struct JSONLogHandler: LogHandler {
         let merged = explicit.map { self.metadata.merging($0) { _, new in new } } ?? self.metadata
         for key in merged.keys.sorted() {
             guard let value = merged[key] else { continue }
-            json.field(key, value: Redaction.isSecretKey(key) ? .string(Redaction.placeholder) : value)
+            json.field(key, value: Redaction.isSecretKey(key) ? .string(Redaction.mask) : value)
         }
         sink.write(json.finish())
     }

@@ -1,7 +1,7 @@
 /// Keeps secrets out of logs: metadata keys that name secrets, and credentials inside URLs and messages.
 public enum Redaction {
     /// What a redacted value is replaced with.
-    public static let placeholder = "[REDACTED]"
+    public static let mask = "[REDACTED]"
 
     static let secretKeyFragments = [
         "authorization", "cookie", "password", "passwd", "secret", "token", "api_key", "apikey", "passphrase",
@@ -21,13 +21,13 @@ public enum Redaction {
         if let regex = try? Regex(#"(://[^/\s:@]*:)[^@\s/]+@"#) {
             result = result.replacing(regex) { match in
                 let prefix = match.output[1].substring ?? ""
-                return "\(prefix)\(placeholder)@"
+                return "\(prefix)\(mask)@"
             }
         }
         if let regex = try? Regex(#"(?i)\b(password|passwd|secret|token|api_key|passphrase)=([^\s&]+)"#) {
             result = result.replacing(regex) { match in
                 let key = match.output[1].substring ?? ""
-                return "\(key)=\(placeholder)"
+                return "\(key)=\(mask)"
             }
         }
         return result
