@@ -1,4 +1,5 @@
 import ArgumentParser
+import Backup
 import Gateway
 import NIOCore
 import Logging
@@ -33,7 +34,15 @@ extension ShipshapeCommand {
             JSONLogHandler.bootstrap()
             ShipshapeMetrics.bootstrap()
             let configuration = try global.loadConfiguration()
-            try await GatewayRunner.run(configuration: configuration, extraServices: [])
+            var services: [any Service] = []
+            if configuration.backup != nil {
+                do {
+                    services.append(try BackupScheduler(settings: BackupSettings(configuration)))
+                } catch {
+                    throw CLIError(error)
+                }
+            }
+            try await GatewayRunner.run(configuration: configuration, extraServices: services)
         }
     }
 }
@@ -52,7 +61,9 @@ enum GatewayRunner {
         }
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: gateway)] + extraServices.map { .init(service: $0) },
+                // Helpers beside the gateway (the backup scheduler) never take the gateway down with them.
+                services: [.init(service: gateway)]
+                    + extraServices.map { .init(service: $0, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore) },
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         do {
