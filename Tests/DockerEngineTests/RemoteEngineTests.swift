@@ -36,16 +36,11 @@ struct RemoteEngineTests {
         guard ProcessRunner.isInstalled("socat") else {
             throw TestSupportError(message: "socat is not installed: run scripts/install-docker-deps.sh")
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["socat", listen, "UNIX-CONNECT:\(socket)"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let forwarder = try SpawnedProcess(["socat", listen, "UNIX-CONNECT:\(socket)"])
         // SIGKILL: the child may inherit a mask that blocks SIGTERM from the test runner's thread.
         defer {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            forwarder.signal(SIGKILL)
+            forwarder.wait()
         }
         return try await body()
     }

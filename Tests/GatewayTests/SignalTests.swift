@@ -18,16 +18,13 @@ struct SignalTests {
     /// Starts `curl URL` as its own process at once (not on the concurrency pool, which a loaded machine may
     /// not schedule in time) and returns a function that waits for it and gives the status code.
     static func startRequest(_ url: String) throws -> () -> Int {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        process.arguments = ["-k", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "30", url]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("inflight-\(UUID().uuidString)").path
+        let curl = try SpawnedProcess(
+            ["/usr/bin/curl", "-k", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "30", url], stdout: output)
         return {
-            let data = output.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return Int(String(decoding: data, as: UTF8.self)) ?? 0
+            curl.wait()
+            defer { try? FileManager.default.removeItem(atPath: output) }
+            return Int((try? String(contentsOfFile: output, encoding: .utf8)) ?? "") ?? 0
         }
     }
 

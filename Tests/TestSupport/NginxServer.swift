@@ -6,7 +6,7 @@ public final class NginxServer: Sendable {
     public let port: Int
     /// The directory it serves.
     public let root: String
-    let process: Process
+    let child: SpawnedProcess
     let directory: TemporaryDirectory
 
     /// Starts nginx serving `root` (its `extraServerConfig` lines go inside the `server` block).
@@ -40,12 +40,9 @@ public final class NginxServer: Sendable {
               }
             }
             """)
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: FileManager.default.fileExists(atPath: "/usr/sbin/nginx") ? "/usr/sbin/nginx" : "/usr/bin/nginx")
-        process.arguments = ["-c", "\(directory.path)/nginx.conf", "-p", directory.path, "-g", "daemon off; master_process off;"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let binary = FileManager.default.fileExists(atPath: "/usr/sbin/nginx") ? "/usr/sbin/nginx" : "/usr/bin/nginx"
+        child = try SpawnedProcess(
+            [binary, "-c", "\(directory.path)/nginx.conf", "-p", directory.path, "-g", "daemon off; master_process off;"])
         for _ in 0..<100 {
             if (try? ProcessRunner.run(["curl", "-s", "-o", "/dev/null", "http://127.0.0.1:\(port)/"]).status) == 0 { return }
             usleep(50_000)
@@ -56,8 +53,8 @@ public final class NginxServer: Sendable {
     /// Stops nginx and removes its files. SIGKILL, because a single-process nginx started from a test runner
     /// inherits a blocked SIGTERM.
     public func stop() {
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        child.signal(SIGKILL)
+        child.wait()
         directory.remove()
     }
 }

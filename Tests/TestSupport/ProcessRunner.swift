@@ -19,41 +19,25 @@ public enum ProcessRunner {
         return url.path
     }()
 
-    /// Runs `arguments` (the first is looked up on PATH) and waits for it to finish.
+    /// Runs `arguments` (the first is looked up on PATH) and waits for it to finish. Input and output go
+    /// through files, so a chatty child can never block on a full pipe.
     @discardableResult
     public static func run(
         _ arguments: [String], input: Data? = nil, environment: [String: String]? = nil,
         currentDirectory: String? = nil
     ) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        if let environment {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        }
-        if let currentDirectory { process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
-        let stdout = Pipe(), stderr = Pipe(), stdin = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        process.standardInput = stdin
-        try process.run()
-        if let input { stdin.fileHandleForWriting.write(input) }
-        try? stdin.fileHandleForWriting.close()
-        // Read both pipes concurrently so a chatty child cannot block on a full pipe.
-        let group = DispatchGroup()
-        nonisolated(unsafe) var errorData = Data()
-        group.enter()
-        DispatchQueue.global().async {
-            errorData = stderr.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
-        }
-        let outputData = stdout.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        process.waitUntilExit()
+        let directory = try TemporaryDirectory(prefix: "run")
+        defer { directory.remove() }
+        let inputPath = "\(directory.path)/in", outputPath = "\(directory.path)/out", errorPath = "\(directory.path)/err"
+        _ = FileManager.default.createFile(atPath: inputPath, contents: input ?? Data())
+        let child = try SpawnedProcess(
+            arguments, environment: environment, directory: currentDirectory, stdin: inputPath, stdout: outputPath,
+            stderr: errorPath)
+        let status = child.wait()
         return Result(
-            status: process.terminationStatus,
-            stdout: String(decoding: outputData, as: UTF8.self),
-            stderr: String(decoding: errorData, as: UTF8.self))
+            status: status,
+            stdout: (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "",
+            stderr: (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? "")
     }
 
     /// Runs one of the project's `scripts/NAME` with arguments and returns its trimmed standard output;

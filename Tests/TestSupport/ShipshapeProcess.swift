@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The built `shipshape` executable, run as a separate process (for signals and the CLI).
 public final class ShipshapeProcess: Sendable {
@@ -14,45 +15,48 @@ public final class ShipshapeProcess: Sendable {
         throw TestSupportError(message: "the shipshape binary is not built; run `swift build` before `swift test`")
     }
 
-    let process: Process
-    /// Everything the process printed on standard output so far is appended here.
+    let child: SpawnedProcess
+    let exitStatus = Mutex<Int32?>(nil)
+    /// Everything the process printed so far is appended here.
     public let outputPath: String
 
     /// Starts `shipshape ARGUMENTS` in `directory`, output to a file.
     public init(_ arguments: [String], directory: String, environment: [String: String] = [:]) throws {
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: try Self.binaryPath())
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         outputPath = "\(directory)/shipshape-\(UUID().uuidString.prefix(6)).log"
-        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
+        child = try SpawnedProcess(
+            [try Self.binaryPath()] + arguments, environment: environment, directory: directory, stdout: outputPath,
+            stderr: outputPath)
     }
 
     /// The process id.
-    public var pid: Int32 { process.processIdentifier }
+    public var pid: Int32 { child.pid }
 
     /// Sends a signal.
-    public func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
+    public func signal(_ signal: Int32) { child.signal(signal) }
 
     /// Waits for exit (up to `timeout` seconds) and returns the status, or nil if still running.
     public func waitForExit(timeout: Double) -> Int32? {
         let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning, Date() < deadline { usleep(50_000) }
-        return process.isRunning ? nil : process.terminationStatus
+        while Date() < deadline {
+            if let status = exitStatus.withLock({ $0 }) { return status }
+            if let status = child.poll() {
+                exitStatus.withLock { $0 = status }
+                return status
+            }
+            usleep(50_000)
+        }
+        return nil
     }
 
     /// What it printed.
     public var output: String { (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "" }
 
-    /// Kills it if still running.
+    /// Stops it if still running (SIGTERM, then SIGKILL).
     public func stop() {
-        if process.isRunning {
-            process.terminate()
+        guard exitStatus.withLock({ $0 }) == nil else { return }
+        child.signal(SIGTERM)
+        if waitForExit(timeout: 5) == nil {
+            child.signal(SIGKILL)
             _ = waitForExit(timeout: 5)
         }
     }
