@@ -3,7 +3,7 @@ import NIOHTTP1
 import ShipshapeCore
 
 /// A response the gateway produces itself: JSON with the request ID, as the contract requires.
-struct GatewayErrorResponse {
+struct GatewayErrorResponse: Sendable {
     let status: HTTPResponseStatus
     let code: String
     let message: String

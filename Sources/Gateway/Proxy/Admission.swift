@@ -22,8 +22,6 @@ protocol Admission: Sendable {
     ) -> EventLoopFuture<AdmissionVerdict>
 }
 
-extension GatewayErrorResponse: @unchecked Sendable {}
-
 extension GatewayErrorResponse {
     static let rateLimitUnavailable = Self(
         status: .serviceUnavailable, code: "rate_limit_unavailable",

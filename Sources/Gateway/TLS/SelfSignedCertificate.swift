@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import ShipshapeCore
 import SwiftASN1
 import X509
 
@@ -25,7 +26,7 @@ public struct SelfSignedCertificate: Sendable {
         let now = Date()
         var alternativeNames: [GeneralName] = []
         for name in names {
-            if let bytes = ShipshapeIPBytes.parse(name) {
+            if let bytes = CIDR.addressBytes(name) {
                 alternativeNames.append(.ipAddress(ASN1OctetString(contentBytes: ArraySlice(bytes))))
             } else {
                 alternativeNames.append(.dnsName(name))
@@ -51,10 +52,4 @@ public struct SelfSignedCertificate: Sendable {
         certificatePEM = try certificate.serializeAsPEM().pemString
         privateKeyPEM = try privateKey.serializeAsPEM().pemString
     }
-}
-
-import ShipshapeCore
-
-enum ShipshapeIPBytes {
-    static func parse(_ text: String) -> [UInt8]? { CIDR.addressBytes(text) }
 }
