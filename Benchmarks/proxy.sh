@@ -48,18 +48,43 @@ upstream_port=$(free_port)
 nginx_conf upstream "server { listen 127.0.0.1:$upstream_port; root $work/www; }"
 wait_port "http://127.0.0.1:$upstream_port/index.html"
 
-anchor_http=$(free_port); anchor_https=$(free_port)
+anchor_http=$(free_port); anchor_full=$(free_port); anchor_https=$(free_port)
+# Two nginx servers in one worker: "bare" proxies only; "full" does what the gateway does by default (JSON access
+# log line per request, the OWASP headers, X-Forwarded-*/X-Real-IP, a request ID, Server hidden) and also serves TLS.
 nginx_conf anchor "
   upstream app { server 127.0.0.1:$upstream_port; keepalive 64; }
+  log_format json escape=json '{\"timestamp\":\"\$time_iso8601\",\"level\":\"info\",\"request_id\":\"\$request_id\",'
+    '\"method\":\"\$request_method\",\"path\":\"\$request_uri\",\"status\":\$status,\"bytes\":\$body_bytes_sent,'
+    '\"duration_ms\":\$request_time,\"upstream\":\"\$upstream_addr\",\"client_ip\":\"\$remote_addr\",\"user_agent\":\"\$http_user_agent\"}';
   server {
     listen 127.0.0.1:$anchor_http;
+    location / { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection \"\"; }
+  }
+  server {
+    listen 127.0.0.1:$anchor_full;
     listen 127.0.0.1:$anchor_https ssl http2;
     ssl_certificate $work/cert.pem; ssl_certificate_key $work/key.pem; ssl_protocols TLSv1.3;
-    location / { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection \"\"; }
+    access_log /dev/null json;
+    server_tokens off;
+    add_header Content-Security-Policy \"default-src 'self'; frame-ancestors 'none'; object-src 'none'; base-uri 'self'\" always;
+    add_header X-Content-Type-Options nosniff always;
+    add_header X-Frame-Options DENY always;
+    add_header Referrer-Policy strict-origin-when-cross-origin always;
+    add_header Permissions-Policy \"camera=(), microphone=(), geolocation=(), payment=(), usb=()\" always;
+    add_header Cross-Origin-Opener-Policy same-origin always;
+    add_header Cross-Origin-Resource-Policy same-origin always;
+    add_header X-XSS-Protection 0 always;
+    add_header X-Request-ID \$request_id always;
+    location / {
+      proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection \"\";
+      proxy_set_header Host \$host; proxy_set_header X-Real-IP \$remote_addr;
+      proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for; proxy_set_header X-Forwarded-Proto \$scheme;
+      proxy_set_header X-Request-ID \$request_id; proxy_hide_header X-Powered-By; proxy_hide_header Server;
+    }
   }"
 wait_port "http://127.0.0.1:$anchor_http/index.html"
 
-start_shipshape() { # name, extra gateway yaml
+start_shipshape() { # name, extra gateway yaml; sets started_https (called directly, so its pid reaches cleanup)
   local http https
   http=$(free_port); https=$(free_port)
   mkdir -p "$work/$1"
@@ -79,10 +104,11 @@ YML
   SHIPSHAPE_LOG_LEVEL=error "$bin" proxy -c "$work/$1/shipshape.yml" > /dev/null &
   pids+=($!)
   wait_port "https://localhost:$https/index.html"
-  echo "$http $https"
+  started_https=$https
 }
 # The gateway redirects plain HTTP when HTTPS is on; benchmark plain HTTP on a second instance without TLS.
-read -r _ ship_https < <(start_shipshape full "")
+start_shipshape full ""
+ship_https=$started_https
 ship_plain=$(free_port)
 mkdir -p "$work/plain"
 cat > "$work/plain/shipshape.yml" <<YML
@@ -142,11 +168,13 @@ load() {
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
 declare -A rps p99
-for name in nginx_http shipshape_http nginx_https shipshape_https shipshape_bare shipshape_limited; do rps[$name]=""; p99[$name]=""; done
+names="nginx_bare shipshape_bare nginx_full shipshape_full nginx_https shipshape_https shipshape_limited"
+for name in $names; do rps[$name]=""; p99[$name]=""; done
 for round in $(seq "$rounds"); do
-  for pair in "nginx_http http://127.0.0.1:$anchor_http/index.html" "shipshape_http http://127.0.0.1:$ship_plain/index.html" \
+  for pair in "nginx_bare http://127.0.0.1:$anchor_http/index.html" "shipshape_bare http://127.0.0.1:$bare_plain/index.html" \
+              "nginx_full http://127.0.0.1:$anchor_full/index.html" "shipshape_full http://127.0.0.1:$ship_plain/index.html" \
               "nginx_https https://localhost:$anchor_https/index.html" "shipshape_https https://localhost:$ship_https/index.html" \
-              "shipshape_bare http://127.0.0.1:$bare_plain/index.html" "shipshape_limited http://127.0.0.1:$limited_plain/index.html"; do
+              "shipshape_limited http://127.0.0.1:$limited_plain/index.html"; do
     set -- $pair
     read -r r p < <(load "$2")
     rps[$1]+="$r"$'\n'; p99[$1]+="$p"$'\n'
@@ -157,14 +185,17 @@ m() { printf '%s' "${rps[$1]}" | median; }
 q() { printf '%s' "${p99[$1]}" | median; }
 echo "proxy benchmark: wrk -t1 -c$connections -d${seconds}s, $rounds rounds, medians; 1 worker each; upstream nginx static 600 B"
 printf '%-28s %12s %10s\n' "" "requests/s" "p99 ms"
-for name in nginx_http shipshape_http nginx_https shipshape_https shipshape_bare shipshape_limited; do
+for name in $names; do
   printf '%-28s %12.0f %10.2f\n' "$name" "$(m $name)" "$(q $name)"
 done
-awk -v a="$(m shipshape_http)" -v b="$(m nginx_http)" -v c="$(q shipshape_http)" -v d="$(q nginx_http)" \
-  'BEGIN { printf "plain HTTP: throughput ratio shipshape/nginx = %.2f, p99 ratio = %.2f\n", a / b, c / d }'
-awk -v a="$(m shipshape_https)" -v b="$(m nginx_https)" -v c="$(q shipshape_https)" -v d="$(q nginx_https)" \
-  'BEGIN { printf "TLS 1.3:    throughput ratio shipshape/nginx = %.2f, p99 ratio = %.2f\n", a / b, c / d }'
-awk -v a="$(m shipshape_http)" -v b="$(m shipshape_bare)" \
-  'BEGIN { printf "features (headers + access log + metrics) on/off throughput = %.2f\n", a / b }'
-awk -v a="$(m shipshape_limited)" -v b="$(m shipshape_http)" \
+ratio() { # label, shipshape, nginx
+  awk -v l="$1" -v a="$(m "$2")" -v b="$(m "$3")" -v c="$(q "$2")" -v d="$(q "$3")" \
+    'BEGIN { printf "%-44s throughput %.2f, p99 %.2f\n", l ":", a / b, c / d }'
+}
+ratio "plain HTTP, proxying only (shipshape/nginx)" shipshape_bare nginx_bare
+ratio "plain HTTP, log+headers+ids (shipshape/nginx)" shipshape_full nginx_full
+ratio "TLS 1.3, log+headers+ids (shipshape/nginx)" shipshape_https nginx_https
+awk -v a="$(m shipshape_full)" -v b="$(m shipshape_bare)" -v c="$(m nginx_full)" -v d="$(m nginx_bare)" \
+  'BEGIN { printf "features on/off throughput: shipshape %.2f (nginx %.2f)\n", a / b, c / d }'
+awk -v a="$(m shipshape_limited)" -v b="$(m shipshape_full)" \
   'BEGIN { printf "rate limit on every request vs none throughput = %.2f\n", a / b }'

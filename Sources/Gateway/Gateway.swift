@@ -61,7 +61,7 @@ public final class Gateway: Service, Sendable {
             configuration: gateway, registry: registry,
             pools: UpstreamPools(group: group, connectTimeout: .nanoseconds(gateway.limits.upstreamConnectTimeout.nanoseconds)),
             metrics: GatewayMetrics(registry: ShipshapeMetrics.registry, enabled: gateway.admin.metrics != nil),
-            admission: limiter.map { RateLimitAdmission(limiter: $0) }, accessLogSink: accessLogSink)
+            admission: limiter.map { RateLimitAdmission(limiter: $0) }, accessLogSink: accessLogSink, group: group)
         tls = gateway.https == nil ? nil : try TLSContextStore(configuration: gateway.tls, resolvePath: configuration.resolve)
         bound = group.next().makePromise(of: BoundAddresses.self)
     }

@@ -75,7 +75,8 @@ struct GatewayPipeline: Sendable {
         try operations.addHandler(
             ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes, informationalResponseStrategy: .drop, limitConfiguration: decoderLimits)))
         try operations.addHandler(HTTPServerPipelineHandler())
-        try operations.addHandler(ProtocolErrorHandler())
+        let deadline = try? operations.handler(type: HeadDeadlineHandler.self)
+        try operations.addHandler(ProtocolErrorHandler(deadline: deadline))
         if let port = redirectToHTTPSPort {
             try operations.addHandler(RedirectHandler(httpsPort: port))
         }

@@ -24,7 +24,7 @@ final class GatewayRuntime: Sendable {
 
     init(
         configuration: GatewayConfiguration, registry: ServiceRegistry, pools: UpstreamPools, metrics: GatewayMetrics,
-        admission: (any Admission)?, accessLogSink: LogSink
+        admission: (any Admission)?, accessLogSink: LogSink, group: any EventLoopGroup
     ) {
         self.configuration = configuration
         self.router = Router(routes: configuration.routes)
@@ -32,7 +32,7 @@ final class GatewayRuntime: Sendable {
         self.pools = pools
         self.securityHeaders = configuration.securityHeaders ? SecurityHeaders(overrides: configuration.headers) : nil
         self.forwarded = ForwardedHeaders(trustedProxies: configuration.trustedProxies)
-        self.accessLog = AccessLog(sink: accessLogSink, enabled: configuration.accessLog)
+        self.accessLog = AccessLog(sink: accessLogSink, enabled: configuration.accessLog, group: group)
         self.metrics = metrics
         self.admission = admission
     }
@@ -65,11 +65,12 @@ final class GatewayRuntime: Sendable {
         for (name, value) in extra { headers.replaceOrAdd(name: name, value: value) }
     }
 
-    /// Logs and counts a finished exchange.
-    func recordCompleted(_ exchange: Exchange) {
-        accessLog.record(exchange)
+    /// Logs and counts a finished exchange, on the event loop that handled it. `series` is the connection's
+    /// cached metrics series.
+    func recordCompleted(_ exchange: Exchange, on eventLoop: any EventLoop, series: inout GatewayMetrics.RequestSeries?) {
+        accessLog.record(exchange, on: eventLoop)
         metrics.recordRequest(
             route: exchange.route, status: Int(exchange.status?.code ?? 0), color: exchange.color?.rawValue ?? "-",
-            duration: .nanoseconds((NIODeadline.now() - exchange.started).nanoseconds))
+            duration: .nanoseconds(exchange.durationNanoseconds), cached: &series)
     }
 }

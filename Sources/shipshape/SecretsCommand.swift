@@ -74,7 +74,7 @@ extension ShipshapeCommand.Secrets {
             do {
                 let files = try ProjectLocator.composeFiles(explicit: file, configPath: global.config)
                 let directory = (files.first.map { ($0 as NSString).deletingLastPathComponent }).flatMap { $0.isEmpty ? nil : $0 } ?? "."
-                report = SecretScanner(projectDirectory: directory, composeFiles: files).scan()
+                report = await SecretScanner(projectDirectory: directory, composeFiles: files).scan()
             } catch {
                 throw CLIError(error)
             }

@@ -41,7 +41,7 @@ struct SecretsTests {
     }
 
     @Test("check finds hardcoded secrets in compose, .env and Dockerfiles, readable secret files and tracked secrets")
-    func check() throws {
+    func check() async throws {
         #expect(ProcessRunner.isInstalled("git"), "git is missing: run scripts/install-audit-deps.sh")
         let directory = try TemporaryDirectory(prefix: "secrets-check")
         defer { directory.remove() }
@@ -67,7 +67,7 @@ struct SecretsTests {
         let secret = try directory.write("secrets/db_password.txt", "hunter2\n")
         _ = chmod(secret, 0o644)
 
-        let clean = SecretScanner(projectDirectory: directory.path, composeFiles: [compose]).scan()
+        let clean = await SecretScanner(projectDirectory: directory.path, composeFiles: [compose]).scan()
         let found = Set(clean.findings.map { "\($0.rule)@\(($0.location.file as NSString).lastPathComponent):\($0.location.line)" })
         #expect(found.contains("secret-hardcoded@compose.yaml:5"), "\(found)")
         #expect(found.contains("secret-hardcoded@compose.yaml:6"), "entropy: a long random value under a harmless name")
@@ -84,7 +84,7 @@ struct SecretsTests {
             let result = try ProcessRunner.run(["git", "-C", directory.path] + command)
             #expect(result.status == 0, "\(result.stderr)")
         }
-        let tracked = SecretScanner(projectDirectory: directory.path, composeFiles: [compose]).scan()
+        let tracked = await SecretScanner(projectDirectory: directory.path, composeFiles: [compose]).scan()
         let trackedFiles = tracked.findings.filter { $0.rule == "secret-tracked-by-git" }.map { ($0.location.file as NSString).lastPathComponent }
         #expect(Set(trackedFiles) == [".env", "db_password.txt"])
         #expect(!tracked.findings.contains { $0.rule == "secret-file-readable" })

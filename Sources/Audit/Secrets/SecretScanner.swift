@@ -1,5 +1,6 @@
 import Compose
 import Foundation
+import Subprocess
 
 /// `shipshape secrets check`: hardcoded secrets in compose files, `.env` and Dockerfiles (by key name and
 /// entropy), secret files others can read, and secrets tracked by git.
@@ -19,7 +20,7 @@ public struct SecretScanner: Sendable {
     }
 
     /// Scans and returns the findings, most severe first.
-    public func scan() -> AuditReport {
+    public func scan() async -> AuditReport {
         var findings: [Finding] = []
         var secretFiles: [String] = []
         for file in composeFiles {
@@ -50,7 +51,7 @@ public struct SecretScanner: Sendable {
                     fix: "chmod 600 \(path)"))
             }
         }
-        for path in trackedSecrets(secretFiles) {
+        for path in await trackedSecrets(secretFiles) {
             findings.append(Finding(
                 rule: "secret-tracked-by-git", severity: .critical, service: nil, location: SourceLocation(file: path, line: 1),
                 message: "\(path) is tracked by git: everyone with the repository has the secret",
@@ -154,21 +155,22 @@ public struct SecretScanner: Sendable {
     }
 
     /// The secret files and `.env` that git tracks (nothing when the project is not a git repository).
-    private func trackedSecrets(_ secretFiles: [String]) -> [String] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["git", "-C", projectDirectory, "ls-files", "-z"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        do { try process.run() } catch { return [] }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { return [] }
-        let tracked = Set(String(decoding: data, as: UTF8.self).split(separator: "\0").map { projectDirectory + "/" + $0 })
+    private func trackedSecrets(_ secretFiles: [String]) async -> [String] {
+        let listing: String
+        do {
+            let result = try await Subprocess.run(
+                .name("git"), arguments: ["-C", projectDirectory, "ls-files", "-z"],
+                output: .string(limit: Self.gitListingLimit), error: .discarded)
+            guard result.terminationStatus.isSuccess else { return [] }
+            listing = result.standardOutput
+        } catch {
+            return []  // git missing or the listing too large: nothing to report rather than a false alarm
+        }
+        let tracked = Set(listing.split(separator: "\0").map { ((projectDirectory + "/" + $0) as NSString).standardizingPath })
         let candidates = secretFiles + [projectDirectory + "/.env"]
-        return Set(candidates.map { ($0 as NSString).standardizingPath }).filter { path in
-            tracked.contains { ($0 as NSString).standardizingPath == path }
-        }.sorted()
+        return Set(candidates.map { ($0 as NSString).standardizingPath }).filter(tracked.contains).sorted()
     }
+
+    /// The most `git ls-files` output read (a monorepo's listing fits well within it).
+    static let gitListingLimit = 64 << 20
 }

@@ -9,14 +9,6 @@ final class HeadDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    /// Events the proxy sends down the pipeline to move this state machine.
-    enum Event {
-        /// The request head was fully received.
-        case headReceived
-        /// The response ended and the connection is idle again.
-        case responseCompleted
-    }
-
     /// idle → receivingHead (first byte) → inRequest (head decoded) → idle (response done).
     enum State {
         case idle
@@ -27,63 +19,62 @@ final class HeadDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandler {
     let headerTimeout: TimeAmount
     let idleTimeout: TimeAmount
     var state = State.idle
-    var timer: Scheduled<Void>?
+    var timer: LazyTimer?
 
     init(headerTimeout: TimeAmount, idleTimeout: TimeAmount) {
         self.headerTimeout = headerTimeout
         self.idleTimeout = idleTimeout
     }
 
+    func handlerAdded(context: ChannelHandlerContext) {
+        timer = LazyTimer(eventLoop: context.eventLoop) { [weak self] in self?.expire(context: context) }
+        if context.channel.isActive { startReceivingHead() }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        timer?.cancel()
+        timer = nil
+    }
+
     func channelActive(context: ChannelHandlerContext) {
         // A new connection must start its first request within the header deadline.
-        state = .receivingHead
-        arm(headerTimeout, context: context, onExpiry: expireHead)
+        startReceivingHead()
         context.fireChannelActive()
     }
 
-    func handlerAdded(context: ChannelHandlerContext) {
-        if context.channel.isActive {
-            state = .receivingHead
-            arm(headerTimeout, context: context, onExpiry: expireHead)
-        }
-    }
-
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if case .idle = state {
-            state = .receivingHead
-            arm(headerTimeout, context: context, onExpiry: expireHead)
-        }
+        if case .idle = state { startReceivingHead() }
         context.fireChannelRead(data)
     }
 
-    func triggerUserOutboundEvent(context: ChannelHandlerContext, event: Any, promise: EventLoopPromise<Void>?) {
-        guard let event = event as? Event else {
-            context.triggerUserOutboundEvent(event, promise: promise)
-            return
-        }
-        switch event {
-        case .headReceived:
-            state = .inRequest
-            timer?.cancel()
-            timer = nil
-        case .responseCompleted:
-            state = .idle
-            arm(idleTimeout, context: context) { context in context.close(promise: nil) }
-        }
-        promise?.succeed()
+    /// The request head was fully received: no deadline until the response ends.
+    func headReceived() {
+        state = .inRequest
+        timer?.disarm()
+    }
+
+    /// The response ended and the connection is idle again: the keep-alive timeout runs.
+    func responseCompleted() {
+        state = .idle
+        timer?.arm(in: idleTimeout)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         timer?.cancel()
-        timer = nil
         context.fireChannelInactive()
     }
 
-    func arm(_ delay: TimeAmount, context: ChannelHandlerContext, onExpiry: @escaping (ChannelHandlerContext) -> Void) {
-        timer?.cancel()
-        timer = context.eventLoop.assumeIsolated().scheduleTask(in: delay) {
-            self.timer = nil
-            onExpiry(context)
+    func startReceivingHead() {
+        state = .receivingHead
+        timer?.arm(in: headerTimeout)
+    }
+
+    /// The deadline of the current state passed: answer 408 to a slow head, close an idle connection.
+    func expire(context: ChannelHandlerContext) {
+        switch state {
+        case .receivingHead: expireHead(context)
+        case .idle: context.close(promise: nil)
+        case .inRequest: break
         }
     }
 

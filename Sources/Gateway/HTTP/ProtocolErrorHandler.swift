@@ -10,6 +10,13 @@ final class ProtocolErrorHandler: ChannelDuplexHandler, RemovableChannelHandler 
     typealias OutboundOut = HTTPServerResponsePart
 
     var responseInProgress = false
+    /// The connection's deadlines, told directly when a head arrives and a response ends (a pipeline event
+    /// per request would cost a traversal and a dynamic cast in every handler on the way).
+    let deadline: HeadDeadlineHandler?
+
+    init(deadline: HeadDeadlineHandler?) {
+        self.deadline = deadline
+    }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         guard let parserError = error as? HTTPParserError else {
@@ -43,7 +50,7 @@ final class ProtocolErrorHandler: ChannelDuplexHandler, RemovableChannelHandler 
             responseInProgress = true
         case .end:
             responseInProgress = false
-            context.triggerUserOutboundEvent(HeadDeadlineHandler.Event.responseCompleted, promise: nil)
+            deadline?.responseCompleted()
         default:
             break
         }
@@ -52,7 +59,7 @@ final class ProtocolErrorHandler: ChannelDuplexHandler, RemovableChannelHandler 
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if case .head = unwrapInboundIn(data) {
-            context.triggerUserOutboundEvent(HeadDeadlineHandler.Event.headReceived, promise: nil)
+            deadline?.headReceived()
         }
         context.fireChannelRead(data)
     }

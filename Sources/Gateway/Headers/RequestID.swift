@@ -39,12 +39,27 @@ enum RequestID {
 
     /// A new random id: 32 lowercase hex digits.
     static func generate() -> String {
-        hex(IdentifierSource.next()) + hex(IdentifierSource.next())
+        String(unsafeUninitializedCapacity: 32) { buffer in
+            HexDigits.write(IdentifierSource.next(), into: buffer, at: 0)
+            HexDigits.write(IdentifierSource.next(), into: buffer, at: 16)
+            return 32
+        }
     }
+}
 
-    static func hex(_ value: UInt64) -> String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: 16 - digits.count) + digits
+/// Lowercase hexadecimal written straight into a string's storage (one allocation per identifier).
+enum HexDigits {
+    static let alphabet: StaticString = "0123456789abcdef"
+
+    /// Writes `value` as 16 hex digits at `offset`.
+    static func write(_ value: UInt64, into buffer: UnsafeMutableBufferPointer<UInt8>, at offset: Int) {
+        alphabet.withUTF8Buffer { digits in
+            var remaining = value
+            for index in stride(from: offset + 15, through: offset, by: -1) {
+                buffer[index] = digits[Int(remaining & 0xF)]
+                remaining >>= 4
+            }
+        }
     }
 }
 
@@ -62,9 +77,17 @@ enum TraceParent {
         return parts.allSatisfy(isHex) && parts[1].contains { $0 != "0" } && parts[2].contains { $0 != "0" }
     }
 
-    /// A new sampled traceparent.
+    /// A new sampled traceparent: `00-<trace id>-<parent id>-01`.
     static func generate() -> String {
-        let trace = RequestID.hex(IdentifierSource.next()) + RequestID.hex(IdentifierSource.next())
-        return "00-\(trace)-\(RequestID.hex(IdentifierSource.next() | 1))-01"
+        String(unsafeUninitializedCapacity: 55) { buffer in
+            let dash = UInt8(ascii: "-"), zero = UInt8(ascii: "0"), one = UInt8(ascii: "1")
+            (buffer[0], buffer[1], buffer[2]) = (zero, zero, dash)
+            HexDigits.write(IdentifierSource.next(), into: buffer, at: 3)
+            HexDigits.write(IdentifierSource.next(), into: buffer, at: 19)
+            buffer[35] = dash
+            HexDigits.write(IdentifierSource.next() | 1, into: buffer, at: 36)  // a parent id is never all zeros
+            (buffer[52], buffer[53], buffer[54]) = (dash, zero, one)
+            return 55
+        }
     }
 }

@@ -30,28 +30,48 @@ final class GatewayMetrics: Sendable {
             descriptor: MetricNameDescriptor(metricName: "shipshape_connections_active", unitName: "", helpText: "Open client connections"))
     }
 
-    func recordRequest(route: String, status: Int, color: String, duration: Duration) {
+    /// The counter and histogram of one `(route, status, color)`. A connection keeps the last one it used, so
+    /// while its requests land on the same series they cost no lookup and no lock.
+    struct RequestSeries {
+        let key: RequestKey
+        let counter: Counter
+        let histogram: DurationHistogram
+    }
+
+    /// Counts a request and records its duration; `cached` is the caller's last series, reused when it matches.
+    func recordRequest(route: String, status: Int, color: String, duration: Duration, cached: inout RequestSeries?) {
         guard enabled else { return }
         let key = RequestKey(route: route, status: status, color: color)
+        let series: RequestSeries
+        if let last = cached, last.key == key {
+            series = last
+        } else {
+            series = lookUp(key)
+            cached = series
+        }
+        series.counter.increment()
+        series.histogram.record(duration)
+    }
+
+    private func lookUp(_ key: RequestKey) -> RequestSeries {
         let counter = requests.withLock { cache in
             if let counter = cache[key] { return counter }
             let counter = registry.makeCounter(
                 descriptor: MetricNameDescriptor(metricName: "shipshape_http_requests_total", unitName: "", helpText: "Requests answered by the gateway"),
-                labels: [("route", route), ("status", String(status)), ("color", color)])
+                labels: [("route", key.route), ("status", String(key.status)), ("color", key.color)])
             cache[key] = counter
             return counter
         }
-        counter.increment()
         let histogram = durations.withLock { cache in
-            if let histogram = cache[route] { return histogram }
+            if let histogram = cache[key.route] { return histogram }
             let histogram = registry.makeDurationHistogram(
                 descriptor: MetricNameDescriptor(
                     metricName: "shipshape_http_request_duration_seconds", unitName: "", helpText: "Time from request head to response end"),
-                labels: [("route", route)], buckets: Self.durationBuckets)
-            cache[route] = histogram
+                labels: [("route", key.route)], buckets: Self.durationBuckets)
+            cache[key.route] = histogram
             return histogram
         }
-        histogram.record(duration)
+        return RequestSeries(key: key, counter: counter, histogram: histogram)
     }
 
     func connectionOpened() { connections.increment() }

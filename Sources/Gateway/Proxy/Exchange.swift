@@ -30,7 +30,6 @@ final class Exchange {
     /// Headers added to the response by the gateway (rate limit quota).
     var extraResponseHeaders: [(name: String, value: String)] = []
     var lease: UpstreamConnectionPool.Lease?
-    var responseTimeout: Scheduled<Void>?
 
     init(head: HTTPRequestHead, requestID: String, clientIP: String, isUpgrade: Bool) {
         self.requestID = requestID
@@ -44,8 +43,9 @@ final class Exchange {
         self.upstreamHead = head
     }
 
-    var durationMilliseconds: Double {
-        Double((NIODeadline.now() - started).nanoseconds) / 1_000_000
+    /// Time since the request head arrived.
+    var durationNanoseconds: Int64 {
+        (NIODeadline.now() - started).nanoseconds
     }
 }
 

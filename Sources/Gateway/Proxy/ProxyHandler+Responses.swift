@@ -11,7 +11,7 @@ extension ProxyHandler {
             // Part of the upstream's answer is already on the wire: an error can only be told by closing.
             abortUpstream(exchange)
             exchange.status = response.status
-            runtime.recordCompleted(exchange)
+            record(exchange, context: context)
             state = .closed
             context.close(promise: nil)
             return
@@ -44,7 +44,7 @@ extension ProxyHandler {
 
     /// Ends the response, logs and counts the exchange, and returns to idle (or closes).
     func finish(_ exchange: Exchange, context: ChannelHandlerContext, trailers: HTTPHeaders?, close: Bool) {
-        runtime.recordCompleted(exchange)
+        record(exchange, context: context)
         let mustClose = close || !exchange.keepAlive
         // A request body still arriving after the answer can't be skipped safely on HTTP/1: close instead.
         let unreadBody = !exchange.requestEnded && !connection.isHTTP2

@@ -6,10 +6,10 @@ extension ProxyHandler {
     /// After `101 Switching Protocols`, removes HTTP from both connections and joins them byte for byte.
     func startTunnel(_ exchange: Exchange, context: ChannelHandlerContext) {
         guard let lease = exchange.lease else { return }
-        exchange.responseTimeout?.cancel()
+        responseTimer?.disarm()
         exchange.lease = nil
         state = .tunnel
-        runtime.recordCompleted(exchange)
+        record(exchange, context: context)
         context.flush()
         let (clientGlue, upstreamGlue) = GlueHandler.matchedPair()
         do {

@@ -47,9 +47,12 @@ extension ProxyHandler {
             respond(.badGateway, exchange: exchange, context: context)
             return
         }
+        if !fresh, let lease = pool.acquireIdle(target) {
+            startForwarding(exchange, lease: lease, context: context)
+            return
+        }
         state = .connecting(exchange)
-        let lease = fresh ? pool.connect(target) : pool.acquire(target)
-        lease.assumeIsolated().whenComplete { result in
+        pool.connect(target).assumeIsolated().whenComplete { result in
             guard case .connecting(let current) = self.state, current === exchange, let context = self.context else {
                 if case .success(let lease) = result { lease.channel.close(promise: nil) }
                 return
@@ -81,15 +84,15 @@ extension ProxyHandler {
         for part in exchange.buffered { channel.write(part, promise: nil) }
         exchange.buffered.removeAll()
         channel.flush()
-        let timeout = TimeAmount.nanoseconds(runtime.configuration.limits.upstreamTimeout.nanoseconds)
-        exchange.responseTimeout = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) { [weak self] in
-            guard let self, case .proxying(let current) = self.state, current === exchange, !exchange.responseStarted,
-                let context = self.context
-            else { return }
-            self.abortUpstream(exchange)
-            self.respond(.gatewayTimeout, exchange: exchange, context: context, forceClose: !exchange.requestEnded)
-        }
+        responseTimer?.arm(in: .nanoseconds(runtime.configuration.limits.upstreamTimeout.nanoseconds))
         resumeReading()
+    }
+
+    /// No response head within `upstream_timeout`: 504.
+    func upstreamTimedOut() {
+        guard case .proxying(let exchange) = state, !exchange.responseStarted, let context else { return }
+        abortUpstream(exchange)
+        respond(.gatewayTimeout, exchange: exchange, context: context, forceClose: !exchange.requestEnded)
     }
 }
 
@@ -99,7 +102,7 @@ extension ProxyHandler: UpstreamResponseDelegate {
     func upstreamResponseHead(_ head: HTTPResponseHead) {
         guard case .proxying(let exchange) = state, let context else { return }
         if head.status.code < 200, head.status != .switchingProtocols { return }
-        exchange.responseTimeout?.cancel()
+        responseTimer?.disarm()
         exchange.responseStarted = true
         exchange.status = head.status
         var response = head
@@ -128,7 +131,7 @@ extension ProxyHandler: UpstreamResponseDelegate {
             startTunnel(exchange, context: context)
             return
         }
-        exchange.responseTimeout?.cancel()
+        responseTimer?.disarm()
         let lease = exchange.lease
         exchange.lease = nil
         if let lease, let target = exchange.target {
@@ -148,14 +151,14 @@ extension ProxyHandler: UpstreamResponseDelegate {
 
     func upstreamFailed(_ error: any Error) {
         guard case .proxying(let exchange) = state, let context else { return }
-        exchange.responseTimeout?.cancel()
+        responseTimer?.disarm()
         let lease = exchange.lease
         exchange.lease = nil
         lease?.channel.close(promise: nil)
         if exchange.responseStarted {
             // Nothing honest can be sent after a partial response: cut the connection (or the HTTP/2 stream).
             exchange.status = exchange.status ?? .badGateway
-            runtime.recordCompleted(exchange)
+            record(exchange, context: context)
             state = .closed
             context.close(promise: nil)
             return

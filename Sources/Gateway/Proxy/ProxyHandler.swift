@@ -26,15 +26,31 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     var state: State = .idle
     var readPending = false
     var context: ChannelHandlerContext?
+    /// The metrics series of this connection's last request (reused while requests land on the same one).
+    var metricsSeries: GatewayMetrics.RequestSeries?
+    /// `upstream_timeout`: armed when a request goes upstream, disarmed by the response head.
+    var responseTimer: LazyTimer?
 
     init(runtime: GatewayRuntime, connection: ConnectionInfo) {
         self.runtime = runtime
         self.connection = connection
     }
 
-    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        responseTimer = LazyTimer(eventLoop: context.eventLoop) { [weak self] in self?.upstreamTimedOut() }
+    }
 
-    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+        responseTimer?.cancel()
+        responseTimer = nil
+    }
+
+    /// Logs and counts a finished exchange.
+    func record(_ exchange: Exchange, context: ChannelHandlerContext) {
+        runtime.recordCompleted(exchange, on: context.eventLoop, series: &metricsSeries)
+    }
 
     // MARK: - Client → gateway
 
@@ -185,7 +201,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .admitting(let exchange), .connecting(let exchange), .proxying(let exchange):
             abortUpstream(exchange)
             if exchange.status == nil { exchange.status = HTTPResponseStatus(statusCode: 499) }
-            runtime.recordCompleted(exchange)
+            record(exchange, context: context)
         default:
             break
         }
@@ -199,7 +215,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Closes an exchange's upstream connection (it is mid-request and cannot be reused).
     func abortUpstream(_ exchange: Exchange) {
-        exchange.responseTimeout?.cancel()
+        responseTimer?.disarm()
         if let lease = exchange.lease {
             lease.handler.delegate = nil
             lease.channel.close(promise: nil)

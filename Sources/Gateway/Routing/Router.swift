@@ -10,6 +10,8 @@ struct Router: Sendable {
     }
 
     let routes: [Route]
+    /// Whether any route names a host (else the request's host is never looked at).
+    let hasHostRoutes: Bool
 
     init(routes configured: [RouteConfiguration]) {
         routes = configured
@@ -18,11 +20,12 @@ struct Router: Sendable {
                 if (lhs.host != nil) != (rhs.host != nil) { return lhs.host != nil }
                 return lhs.prefix.utf8.count > rhs.prefix.utf8.count
             }
+        hasHostRoutes = routes.contains { $0.host != nil }
     }
 
     /// The route for `path` on `host` (port and case ignored), or nil.
     func route(path: String, host: String?) -> Route? {
-        let bareHost = host.map(Router.normalizedHost)
+        let bareHost = hasHostRoutes ? host.map(Router.normalizedHost) : nil
         for route in routes where Router.pathMatches(path, prefix: route.prefix) {
             if let required = route.host, required != bareHost { continue }
             return route
@@ -32,7 +35,8 @@ struct Router: Sendable {
 
     /// A prefix matches at a segment boundary: `/api` matches `/api` and `/api/x`, not `/apiary`.
     static func pathMatches(_ path: String, prefix: String) -> Bool {
-        guard path.hasPrefix(prefix) else { return false }
+        // Bytes, not Characters: paths compare as bytes, and this runs for every request.
+        guard path.utf8.starts(with: prefix.utf8) else { return false }
         if prefix.hasSuffix("/") || path.utf8.count == prefix.utf8.count { return true }
         let next = path.utf8[path.utf8.index(path.utf8.startIndex, offsetBy: prefix.utf8.count)]
         return next == UInt8(ascii: "/") || next == UInt8(ascii: "?")

@@ -35,18 +35,18 @@ final class UpstreamConnectionPool {
         self.connectTimeout = connectTimeout
     }
 
-    /// A connection to `target`: an idle one if there is one, else a new one.
-    func acquire(_ target: HostPort) -> EventLoopFuture<Lease> {
+    /// An idle keep-alive connection to `target`, if one is still usable (stale ones are closed on the way).
+    func acquireIdle(_ target: HostPort) -> Lease? {
         eventLoop.assertInEventLoop()
         let now = NIODeadline.now()
-        while var list = idle[target], let candidate = list.popLast() {
-            idle[target] = list
+        // Mutating through the subscript keeps the list uniquely referenced: no copy per request.
+        while let candidate = idle[target]?.popLast() {
             if candidate.channel.isActive, now - candidate.since < Self.maximumIdleTime {
-                return eventLoop.makeSucceededFuture(Lease(channel: candidate.channel, handler: candidate.handler, reused: true))
+                return Lease(channel: candidate.channel, handler: candidate.handler, reused: true)
             }
             candidate.channel.close(promise: nil)
         }
-        return connect(target)
+        return nil
     }
 
     /// A new connection that bypasses the idle list (for a retry after a stale reused one).
@@ -60,10 +60,15 @@ final class UpstreamConnectionPool {
                     try channel.pipeline.syncOperations.addHandler(UpstreamHandler())
                 }
             }
-        return bootstrap.connect(host: target.host, port: target.port).flatMapThrowing { channel in
+        return bootstrap.connect(host: target.host, port: target.port).assumeIsolated().flatMapThrowing { channel in
             let handler = try channel.pipeline.syncOperations.handler(type: UpstreamHandler.self)
+            let channelID = ObjectIdentifier(channel)
+            // Set once per connection: a connection that closes while idle leaves the list.
+            handler.onClose = { [weak self] in
+                self?.idle[target]?.removeAll { ObjectIdentifier($0.channel) == channelID }
+            }
             return Lease(channel: channel, handler: handler, reused: false)
-        }
+        }.nonisolated()
     }
 
     /// Returns a connection after a complete exchange; closes it if it cannot be reused.
@@ -76,17 +81,11 @@ final class UpstreamConnectionPool {
         }
         handler.delegate = nil
         handler.clientWritable = true
-        var list = idle[target] ?? []
-        guard list.count < Self.maximumIdlePerTarget else {
+        guard (idle[target]?.count ?? 0) < Self.maximumIdlePerTarget else {
             lease.channel.close(promise: nil)
             return
         }
-        list.append(IdleConnection(channel: lease.channel, handler: handler, since: .now()))
-        idle[target] = list
-        let channelID = ObjectIdentifier(lease.channel)
-        handler.onClose = { [weak self] in
-            self?.idle[target]?.removeAll { ObjectIdentifier($0.channel) == channelID }
-        }
+        idle[target, default: []].append(IdleConnection(channel: lease.channel, handler: handler, since: .now()))
     }
 
     /// Closes every idle connection (shutdown, or after a target is retired).

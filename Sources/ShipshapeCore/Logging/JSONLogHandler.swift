@@ -74,6 +74,12 @@ public final class LogSink: Sendable {
     public func write(_ line: String) {
         var bytes = Array(line.utf8)
         bytes.append(UInt8(ascii: "\n"))
+        write(bytes: bytes)
+    }
+
+    /// Writes whole lines already joined (each ending in a newline) in one go, so they never interleave with
+    /// another writer's.
+    public func write(bytes: [UInt8]) {
         lock.withLock { _ in
             bytes.withUnsafeBytes { raw in
                 guard let base = raw.baseAddress else { return }
