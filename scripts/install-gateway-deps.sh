@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs what the gateway's tests and benchmarks need on a fresh Debian/Ubuntu machine: nginx (a real
-# upstream and the benchmark anchor), curl and openssl (real clients), python3 (raw-socket clients), wrk.
+# upstream and the benchmark anchor), curl and openssl (real clients), python3 (raw-socket clients), wrk,
+# pebble (Let's Encrypt's ACME test server, with pebble-challtestsrv as its DNS).
 set -euo pipefail
 missing=()
-for pair in nginx:nginx curl:curl openssl:openssl python3:python3 wrk:wrk; do
+for pair in nginx:nginx curl:curl openssl:openssl python3:python3 wrk:wrk pebble:pebble; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || [ -x "/usr/sbin/${pair%%:*}" ] || missing+=("${pair##*:}")
 done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -34,6 +34,7 @@ public final class Gateway: Service, Sendable {
     let bound: EventLoopPromise<BoundAddresses>
     let connections = ConnectionRegistry()
     let rateLimiter: RateLimiter?
+    let acme: ACMECertificateManager?
 
     /// Prepares the gateway: loads certificates and saved state; nothing listens until `run()`.
     public init(
@@ -62,7 +63,19 @@ public final class Gateway: Service, Sendable {
             pools: UpstreamPools(group: group, connectTimeout: .nanoseconds(gateway.limits.upstreamConnectTimeout.nanoseconds)),
             metrics: GatewayMetrics(registry: ShipshapeMetrics.registry, enabled: gateway.admin.metrics != nil),
             admission: limiter.map { RateLimitAdmission(limiter: $0) }, accessLogSink: accessLogSink, group: group)
-        tls = gateway.https == nil ? nil : try TLSContextStore(configuration: gateway.tls, resolvePath: configuration.resolve)
+        let tls = gateway.https == nil ? nil : try TLSContextStore(configuration: gateway.tls, resolvePath: configuration.resolve)
+        self.tls = tls
+        if let settings = gateway.tls.acme, let tls, let challenges = runtime.acmeChallenges {
+            let stateDirectory = (stateFile.path as NSString).deletingLastPathComponent
+            let manager = ACMECertificateManager(
+                settings: settings,
+                cacheDirectory: configuration.resolve(settings.cache ?? (stateDirectory.isEmpty ? "." : stateDirectory) + "/acme"),
+                store: tls, challenges: challenges, group: group, logger: Logger(label: "shipshape.acme"))
+            manager.installCached()
+            acme = manager
+        } else {
+            acme = nil
+        }
         bound = group.next().makePromise(of: BoundAddresses.self)
     }
 
@@ -122,6 +135,7 @@ public final class Gateway: Service, Sendable {
         await withTaskGroup(of: Void.self) { tasks in
             tasks.addTask { await monitor.run() }
             tasks.addTask { await self.reloadOnHangup() }
+            if let acme = self.acme { tasks.addTask { await acme.run() } }
             tasks.addTask { try? await gracefulShutdown() }
             await tasks.next()
             tasks.cancelAll()

@@ -18,6 +18,8 @@ final class GatewayRuntime: Sendable {
     let metrics: GatewayMetrics
     let admission: (any Admission)?
     let tunnels = TunnelRegistry()
+    /// HTTP-01 tokens being validated, answered on the plain listener (nil without ACME).
+    let acmeChallenges: ACMEChallenges?
     let activeConnections = Atomic<Int>(0)
     let maintenance = Mutex<GatewayErrorResponse?>(nil)
     let maintenanceFlag = Atomic<Bool>(false)
@@ -35,6 +37,7 @@ final class GatewayRuntime: Sendable {
         self.accessLog = AccessLog(sink: accessLogSink, enabled: configuration.accessLog, group: group)
         self.metrics = metrics
         self.admission = admission
+        self.acmeChallenges = configuration.tls.acme == nil ? nil : ACMEChallenges()
     }
 
     var isInMaintenance: Bool { maintenanceFlag.load(ordering: .relaxed) }

@@ -9,6 +9,7 @@ struct GatewayErrorResponse: Sendable {
     let message: String
     var extraHeaders: [(String, String)] = []
     var body: String? = nil
+    var contentType = "application/json"
 
     static func badRequest(_ message: String = "malformed request") -> Self {
         Self(status: .badRequest, code: "bad_request", message: message)

@@ -20,7 +20,7 @@ extension ProxyHandler {
         exchange.status = response.status
         let body = response.jsonBody(requestID: exchange.requestID)
         var headers = HTTPHeaders()
-        headers.add(name: "content-type", value: "application/json")
+        headers.add(name: "content-type", value: response.contentType)
         headers.add(name: "content-length", value: String(body.utf8.count))
         for (name, value) in response.extraHeaders { headers.add(name: name, value: value) }
         runtime.decorate(&headers, requestID: exchange.requestID, secure: connection.isSecure, extra: exchange.extraResponseHeaders)
@@ -39,6 +39,15 @@ extension ProxyHandler {
         var response = GatewayErrorResponse(status: .ok, code: "ok", message: "")
         response.body = #"{"status":"ok"}"#
         exchange.route = GatewayRuntime.healthPath
+        respond(response, exchange: exchange, context: context)
+    }
+
+    /// An HTTP-01 challenge the gateway's ACME client is waiting on: the key authorization, as plain text.
+    func respondACMEChallenge(_ keyAuthorization: String, exchange: Exchange, context: ChannelHandlerContext) {
+        var response = GatewayErrorResponse(status: .ok, code: "ok", message: "")
+        response.body = keyAuthorization
+        response.contentType = "application/octet-stream"
+        exchange.route = ACMEChallenges.pathPrefix
         respond(response, exchange: exchange, context: context)
     }
 

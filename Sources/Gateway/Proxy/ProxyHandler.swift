@@ -115,6 +115,10 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             respondHealth(exchange: exchange, context: context)
             return
         }
+        if let keyAuthorization = runtime.acmeChallenges?.keyAuthorization(forPath: pathOnly) {
+            respondACMEChallenge(keyAuthorization, exchange: exchange, context: context)
+            return
+        }
         if runtime.isInMaintenance {
             respond(runtime.maintenanceResponse, exchange: exchange, context: context)
             return

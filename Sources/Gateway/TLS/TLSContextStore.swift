@@ -41,12 +41,14 @@ public final class TLSContextStore: Sendable {
     let configuration: ShipshapeCore.TLSConfiguration
     let resolvePath: @Sendable (String) -> String
     let current: Mutex<Contexts>
+    /// The certificate obtained through ACME, once there is one.
+    let acquired = Mutex<Identity?>(nil)
 
     /// Loads every certificate; fails with the file that could not be read.
     public init(configuration: ShipshapeCore.TLSConfiguration, resolvePath: @escaping @Sendable (String) -> String) throws {
         self.configuration = configuration
         self.resolvePath = resolvePath
-        current = Mutex(try Self.build(configuration: configuration, resolvePath: resolvePath, generated: nil))
+        current = Mutex(try Self.build(configuration: configuration, resolvePath: resolvePath, generated: nil, acquired: nil))
     }
 
     /// The context for a new connection.
@@ -55,8 +57,20 @@ public final class TLSContextStore: Sendable {
     /// Re-reads certificate files; on failure the old certificates stay in use and the error is returned.
     public func reload() throws {
         let previous = current.withLock { $0 }
-        let generated = configuration.certificates.isEmpty ? previous.identities.first : nil
-        let contexts = try Self.build(configuration: configuration, resolvePath: resolvePath, generated: generated)
+        let generated = configuration.certificates.isEmpty ? previous.identities.last : nil
+        let contexts = try Self.build(
+            configuration: configuration, resolvePath: resolvePath, generated: generated, acquired: acquired.withLock { $0 })
+        current.withLock { $0 = contexts }
+    }
+
+    /// Serves a certificate obtained through ACME (PEM chain and key) from the next handshake on.
+    func install(chainPEM: String, keyPEM: String) throws {
+        let chain = try NIOSSLCertificate.fromPEMBytes(Array(chainPEM.utf8))
+        guard let leaf = chain.first else { throw TLSSetupError.unreadable(path: "ACME certificate", reason: "no certificate") }
+        let identity = Identity(
+            chain: chain, key: try NIOSSLPrivateKey(bytes: Array(keyPEM.utf8), format: .pem), names: try Self.names(of: leaf))
+        acquired.withLock { $0 = identity }
+        let contexts = try Self.build(configuration: configuration, resolvePath: resolvePath, generated: nil, acquired: identity)
         current.withLock { $0 = contexts }
     }
 
@@ -64,21 +78,26 @@ public final class TLSContextStore: Sendable {
     public var servedNames: [[String]] { current.withLock { $0.identities.map(\.names) } }
 
     static func build(
-        configuration: ShipshapeCore.TLSConfiguration, resolvePath: (String) -> String, generated: Identity?
+        configuration: ShipshapeCore.TLSConfiguration, resolvePath: (String) -> String, generated: Identity?,
+        acquired: Identity?
     ) throws -> Contexts {
         var identities: [Identity] = []
         for pair in configuration.certificates {
             identities.append(try loadIdentity(cert: resolvePath(pair.cert), key: resolvePath(pair.key)))
         }
+        if let acquired { identities.append(acquired) }
+        // Until ACME delivers, its names are served with a generated certificate (clients see an untrusted one
+        // for a moment rather than a refused connection).
+        let generatedNames = configuration.selfSigned.isEmpty ? configuration.acme?.domains ?? [] : configuration.selfSigned
         if identities.isEmpty, let generated {
             identities.append(generated)
-        } else if identities.isEmpty, !configuration.selfSigned.isEmpty {
-            let generated = try SelfSignedCertificate(names: configuration.selfSigned)
+        } else if identities.isEmpty, !generatedNames.isEmpty {
+            let generated = try SelfSignedCertificate(names: generatedNames)
             identities.append(
                 Identity(
                     chain: try NIOSSLCertificate.fromPEMBytes(Array(generated.certificatePEM.utf8)),
                     key: try NIOSSLPrivateKey(bytes: Array(generated.privateKeyPEM.utf8), format: .pem),
-                    names: configuration.selfSigned))
+                    names: generatedNames))
         }
         guard let primary = identities.first else { throw TLSSetupError.noCertificates }
         var tls = NIOSSL.TLSConfiguration.makeServerConfiguration(

@@ -30,6 +30,22 @@ public struct TLSConfiguration: Sendable {
         public var domains: [String]
         /// The ACME directory URL.
         public var directory: String
+        /// A PEM file of CAs trusted for the directory's HTTPS, for a private ACME server (none: the system's).
+        public var caFile: String?
+        /// Where the account key and issued certificates are kept (default: `acme/` beside the state file).
+        public var cache: String?
+
+        /// ACME settings.
+        public init(email: String, domains: [String], directory: String = ACME.letsEncrypt, caFile: String? = nil, cache: String? = nil) {
+            self.email = email
+            self.domains = domains
+            self.directory = directory
+            self.caFile = caFile
+            self.cache = cache
+        }
+
+        /// Let's Encrypt's production directory, the default.
+        public static let letsEncrypt = "https://acme-v02.api.letsencrypt.org/directory"
     }
 
     /// The protocol floor; 1.3 by default.
@@ -74,11 +90,15 @@ public struct TLSConfiguration: Sendable {
         }
         selfSigned = try mapping["self_signed"]?.stringList() ?? []
         if let node = mapping["acme"] {
-            let acme = try node.mapping(allowedKeys: ["email", "domains", "directory"])
+            let acme = try node.mapping(allowedKeys: ["email", "domains", "directory", "ca_file", "cache"])
+            let domains = try acme.required("domains").stringList()
+            if domains.isEmpty { throw try acme.required("domains").error("name at least one domain to obtain a certificate for") }
             self.acme = ACME(
                 email: try acme.required("email").string(),
-                domains: try acme.required("domains").stringList(),
-                directory: try acme["directory"]?.string() ?? "https://acme-v02.api.letsencrypt.org/directory"
+                domains: domains,
+                directory: try acme["directory"]?.string() ?? ACME.letsEncrypt,
+                caFile: try acme["ca_file"]?.string(),
+                cache: try acme["cache"]?.string()
             )
         }
     }
