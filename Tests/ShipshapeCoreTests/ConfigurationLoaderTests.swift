@@ -141,4 +141,19 @@ struct ConfigurationLoaderTests {
         #expect(error.keyPath == "gateway.rate_limits[0].key")
         #expect(error.message.contains("header:NAME"))
     }
+
+    @Test("ACME settings: defaults to Let's Encrypt, reads the private CA and cache, refuses an empty domain list")
+    func acmeSettings() throws {
+        let base = "project: shop\ngateway:\n  https: 0.0.0.0:443\n  tls:\n    acme: "
+        let config = try ShipshapeConfiguration.parse(
+            yaml: base + "{ email: ops@shop.example, domains: [shop.example], ca_file: ca.pem, cache: state/acme }\n", file: "shipshape.yml")
+        let acme = try #require(config.gateway.tls.acme)
+        #expect(acme.directory == TLSConfiguration.ACME.letsEncrypt)
+        #expect(acme.domains == ["shop.example"] && acme.caFile == "ca.pem" && acme.cache == "state/acme")
+        let error = try #require(throws: ConfigError.self) {
+            try ShipshapeConfiguration.parse(yaml: base + "{ email: ops@shop.example, domains: [] }\n", file: "shipshape.yml")
+        }
+        #expect(error.keyPath == "gateway.tls.acme.domains")
+        #expect(error.line == 5)
+    }
 }
