@@ -77,6 +77,7 @@ struct ComposeContainerTemplateTests {
                 cap_drop: [ALL]
                 security_opt: ["no-new-privileges:true"]
                 labels: { dev.shipshape.color: forged, team: shop }
+                stop_grace_period: 1m30s
             """, in: directory, shell: ["FROM_SHELL": "shell value"])
         #expect(template.spec.environment == ["LEVEL=info", "REGION=eu", "FROM_SHELL=shell value"])
         #expect(template.spec.command == ["./serve", "--name", "my api", "a b"])
@@ -88,6 +89,7 @@ struct ComposeContainerTemplateTests {
         #expect(template.spec.user == "1000:1000" && template.spec.workingDirectory == "/app")
         #expect(template.spec.readOnlyRootFilesystem && template.spec.capDrop == ["ALL"])
         #expect(template.spec.securityOptions == ["no-new-privileges:true"])
+        #expect(template.stopGracePeriod == .seconds(90))
         let spec = template.spec(image: "shop/api:2", labels: ["dev.shipshape.color": "green"], port: 8000)
         #expect(spec.image == "shop/api:2")
         #expect(spec.labels == ["dev.shipshape.color": "green", "team": "shop"])  // Shipshape's labels win

@@ -51,6 +51,8 @@ public struct ComposeContainerTemplate: Sendable {
     public var volumes: [Volume]
     /// Compose keys set on the service that are not carried, for the deploy log.
     public var ignoredKeys: [String]
+    /// `stop_grace_period`: the time a retired color gets between SIGTERM and SIGKILL (nil: the runtime's).
+    public var stopGracePeriod: Duration?
 
     /// Resolves `serviceName` of `compose` for `project`; `environment` fills `environment:` entries written
     /// without a value (`- NAME`), as compose takes them from the shell.
@@ -99,6 +101,8 @@ public struct ComposeContainerTemplate: Sendable {
         self.networks = networks
         self.volumes = mounts.namedVolumes
         self.ignoredKeys = Self.ignoredServiceKeys.keys.filter { service.node[$0] != nil }.sorted()
+        self.stopGracePeriod = try ComposeValues.duration(
+            service.node["stop_grace_period"]?.string, key: "stop_grace_period", service: service.name)
     }
 
     /// The spec for one color: `image`, the template's settings, Shipshape's labels over the service's,

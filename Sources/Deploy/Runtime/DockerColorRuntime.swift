@@ -79,13 +79,15 @@ public struct DockerColorRuntime: ColorRuntime {
 
     public func remove(service: String, color: DeployColor) async {
         let name = containerName(service: service, color: color)
-        try? await client.removeContainer(name, force: true)
+        // `volumes` removes only the container's anonymous volumes, which no other color uses; named ones stay.
+        try? await client.removeContainer(name, force: true, volumes: true)
         records.remove(service: service, color: color)
     }
 
     public func stop(service: String, color: DeployColor) async {
         let name = containerName(service: service, color: color)
-        do { try await client.stopContainer(name, timeout: Self.defaultStopTimeout) } catch {
+        let grace = template?.stopGracePeriod ?? Self.defaultStopTimeout
+        do { try await client.stopContainer(name, timeout: grace) } catch {
             logger.warning(
                 "cannot stop container", metadata: ["container": "\(name)", "error": "\(error.userMessage)"])
         }
