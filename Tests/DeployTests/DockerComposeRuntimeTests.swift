@@ -111,6 +111,7 @@ struct DockerComposeRuntimeTests {
                 let error = await #expect(throws: DeployError.self) { try await controller.deploy(version: Self.two) }
                 #expect(error?.kind == .unhealthy)
                 #expect(error?.userMessage.contains("engine reports its container unhealthy") == true)
+                #expect(error?.userMessage.contains("latest check: exit 1") == true)
                 let record = try #require(try harness.history().first)
                 #expect(record.outcome == .failed)
                 #expect(record.steps.first { $0.outcome == .failed }?.name == "health")

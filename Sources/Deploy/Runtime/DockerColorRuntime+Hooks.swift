@@ -63,7 +63,13 @@ extension DockerColorRuntime {
             !status.status.isEmpty, status.status != "none"
         else { return nil }
         if status.status == "starting", client.version.isPodman {
-            do { status = try await client.runHealthCheck(name) } catch {
+            do {
+                status = try await client.runHealthCheck(name)
+                // Podman's answer leaves out the check's output; inspect has it.
+                if status.lastOutput == nil, let inspected = try? await client.inspectContainer(name).state.health {
+                    status = inspected
+                }
+            } catch {
                 logger.warning(
                     "cannot run the engine health check", metadata: ["container": "\(name)", "error": "\(error)"])
             }
