@@ -158,6 +158,11 @@ struct DockerComposeRuntimeTests {
 
     /// Builds both images, starts Podman's service and a client, runs `body`, and stops them.
     static func withEngine(_ body: (DockerClient) async throws -> Void) async throws {
+        try await withEngineSocket { client, _ in try await body(client) }
+    }
+
+    /// `withEngine`, also handing `body` the engine's socket path (for `DOCKER_HOST`).
+    static func withEngineSocket(_ body: (DockerClient, String) async throws -> Void) async throws {
         guard ProcessRunner.isInstalled("podman") else {
             throw TestSupportError(message: "podman is not installed: run scripts/install-deploy-deps.sh")
         }
@@ -167,7 +172,7 @@ struct DockerComposeRuntimeTests {
         defer { engine.stop() }
         let client = try await DockerClient.connect(.init(host: .unix(path: engine.location)))
         do {
-            try await body(client)
+            try await body(client, engine.location)
         } catch {
             await client.shutdown()
             throw error
