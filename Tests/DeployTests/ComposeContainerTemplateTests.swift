@@ -63,7 +63,7 @@ struct ComposeContainerTemplateTests {
             services:
               api:
                 image: x
-                env_file: [api.env]
+                env_file: [api.env, { path: local.env, required: false }]
                 environment: [LEVEL=info, FROM_SHELL, NOT_SET]
                 command: ./serve --name "my api" 'a b'
                 entrypoint: ["/bin/tini", "--"]

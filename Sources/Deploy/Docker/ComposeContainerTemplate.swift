@@ -132,9 +132,14 @@ public struct ComposeContainerTemplate: Sendable {
             if values[name] == nil { names.append(name) }
             values[name] = value
         }
+        // The long syntax's `required: false` makes a missing file no error, as in compose.
+        let optional = Set(
+            (service.node["env_file"]?.sequence ?? []).filter { $0["required"]?.bool == false }
+                .compactMap { $0["path"]?.string })
         for file in service.envFiles {
             let path = resolver.hostPath(file)
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                if optional.contains(file) { continue }
                 throw DeployError(
                     kind: .invalidRequest,
                     userMessage: """
