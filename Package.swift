@@ -190,7 +190,7 @@ let package = Package(
         .testTarget(
             name: "DeployTests",
             dependencies: [
-                "Deploy", "Gateway", "DockerEngine", "ShipshapeCore", "TestSupport",
+                "Deploy", "Gateway", "DockerEngine", "ShipshapeCore", "Compose", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],

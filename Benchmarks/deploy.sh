@@ -5,12 +5,16 @@
 # rollback time to a healthy standby; beside the anchor, nginx in front of two upstreams with `nginx -s reload`
 # flipping between them N times under the same load. Prints failures for both and their ratio.
 #
-# Usage: Benchmarks/deploy.sh [deploys] [connections]   (defaults: 10 deploys, 8 connections)
+# A third run does the same with the docker runtime: containers created through Podman's Docker-compatible
+# API from a compose service (busybox httpd images built locally), N deploys alternating two images under load.
+#
+# Usage: Benchmarks/deploy.sh [deploys] [connections] [docker deploys]   (defaults: 10, 8, 4; 0 skips docker)
 #        SHIPSHAPE_BINARY=.build/debug/shipshape Benchmarks/deploy.sh   (skip the release build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 deploys=${1:-10}
 connections=${2:-8}
+docker_deploys=${3:-4}
 bash scripts/install-deploy-deps.sh
 command -v wrk >/dev/null || { echo "wrk is needed (scripts/install-gateway-deps.sh installs it)" >&2; exit 1; }
 
@@ -19,8 +23,16 @@ if [ ! -x "$bin" ]; then swift build -c release --product shipshape --scratch-pa
 bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
 work=$(mktemp -d)
 pids=()
+engine_pid=""
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  if [ -n "$engine_pid" ]; then
+    for c in bench-web-blue bench-web-green; do
+      curl -s --unix-socket "$work/podman.sock" -X DELETE "http://d/containers/$c?force=true" >/dev/null || true
+    done
+    curl -s --unix-socket "$work/podman.sock" -X DELETE "http://d/networks/bench_default" >/dev/null || true
+    kill "$engine_pid" 2>/dev/null || true
+  fi
   for f in "$work"/.shipshape/*.json; do [ -f "$f" ] && kill -- -"$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("pid",0))' "$f")" 2>/dev/null || true; done
   rm -rf "$work"
 }
@@ -73,6 +85,60 @@ ship_fail=$(failures "$work/wrk-shipshape.txt"); ship_req=$(requests "$work/wrk-
 switch_median=$(printf '%s\n' "${switches[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
 switch_max=$(printf '%s\n' "${switches[@]}" | sort -n | tail -1)
 
+# --- Shipshape, docker runtime: containers from a compose service through Podman, deploys under load ------
+docker_fail="-"; docker_req="-"; docker_median="-"
+if [ "$docker_deploys" -gt 0 ]; then
+  bash scripts/podman-engine.sh image shipshape-bench:1 "version one" >/dev/null
+  bash scripts/podman-engine.sh image shipshape-bench:2 "version two" >/dev/null
+  engine_pid=$(bash scripts/podman-engine.sh start "$work/podman.sock")
+  mkdir -p "$work/docker"
+  cat > "$work/docker/compose.yml" <<YML
+services:
+  web:
+    image: shipshape-bench:1
+    environment: { APP_MODE: benchmark }
+    mem_limit: 64m
+YML
+  dhttp=$(free_port); dmetrics=$(free_port)
+  cat > "$work/docker/shipshape.yml" <<YML
+project: bench
+compose: [compose.yml]
+gateway:
+  http: 127.0.0.1:$dhttp
+  access_log: false
+  routes: [{ match: /, service: web }]
+  admin: { socket: $work/docker/admin.sock, metrics: 127.0.0.1:$dmetrics }
+services:
+  web:
+    runtime: docker
+    port: 80
+    health: { path: /health, interval: 100ms, timeout: 1s, healthy: 2, unhealthy: 2 }
+    smoke: [{ path: /, status: 200, contains: version }]
+    drain: 500ms
+    bake: 0s
+YML
+  "$bin" proxy -c "$work/docker/shipshape.yml" > "$work/docker/gateway.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 100); do [ -S "$work/docker/admin.sock" ] && break; sleep 0.1; done
+  export DOCKER_HOST="unix://$work/podman.sock"
+  "$bin" deploy web --image shipshape-bench:1 --keep-standby -c "$work/docker/shipshape.yml" >/dev/null 2>>"$work/deploy.log"
+  wait_port "http://127.0.0.1:$dhttp/"
+  # Each container deploy takes a few seconds (create, start, health gate, drain); the load outlasts them all.
+  wrk -t2 -c"$connections" -d"$((docker_deploys * 6 + 6))s" "http://127.0.0.1:$dhttp/" > "$work/wrk-docker.txt" &
+  load=$!
+  sleep 2
+  dswitches=()
+  for i in $(seq "$docker_deploys"); do
+    image=shipshape-bench:$(( i % 2 == 1 ? 2 : 1 ))
+    json=$("$bin" deploy web --image "$image" --keep-standby --json -c "$work/docker/shipshape.yml" 2>>"$work/deploy.log")
+    dswitches+=("$(python3 -c 'import json,sys; r=json.loads(sys.argv[1]); print([s["duration_ms"] for s in r["steps"] if s["name"]=="switch"][0])' "$json")")
+  done
+  wait "$load"
+  unset DOCKER_HOST
+  docker_fail=$(failures "$work/wrk-docker.txt"); docker_req=$(requests "$work/wrk-docker.txt")
+  docker_median=$(printf '%s\n' "${dswitches[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+fi
+
 # --- Anchor: nginx flipping between two upstreams with `nginx -s reload` --------------------------------
 blue=$(free_port); green=$(free_port); anchor=$(free_port)
 "$bin" demo-app --port "$blue" --version blue > /dev/null 2>&1 & pids+=($!)
@@ -113,6 +179,8 @@ nginx_fail=$(failures "$work/wrk-nginx.txt"); nginx_req=$(requests "$work/wrk-ng
 echo "deploys under load ($deploys each, wrk -c$connections, ${duration}s)"
 printf '  %-36s %10s requests  %6s failed\n' "shipshape deploy (blue-green)" "$ship_req" "$ship_fail"
 printf '  %-36s %10s requests  %6s failed\n' "nginx -s reload between upstreams" "$nginx_req" "$nginx_fail"
+printf '  %-36s %10s requests  %6s failed   (%s deploys, switch median %s ms)\n' \
+  "shipshape deploy, docker runtime" "$docker_req" "$docker_fail" "$docker_deploys" "$docker_median"
 echo "  failed-request ratio shipshape/nginx: $ship_fail/$nginx_fail"
 echo "switch time (admin switch round trip): median ${switch_median} ms, max ${switch_max} ms"
 echo "rollback to a healthy standby: ${rollback_ms} ms in the controller, ${rollback_cli_ms} ms for the whole CLI run"

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Compose
 import Deploy
 import DockerEngine
 import Foundation
@@ -35,10 +36,12 @@ struct DeploySession {
                 configuration: .init(service: service, workingDirectory: configuration.baseDirectory), records: records)
         case .docker:
             do {
+                let template = try composeTemplate(configuration, serviceName: serviceName)
                 let client = try await DockerClient.connectFromEnvironment()
                 docker = client
                 runtime = DockerColorRuntime(
-                    client: client, project: configuration.project, containerPort: service.port, records: records)
+                    client: client, project: configuration.project, containerPort: service.port, records: records,
+                    template: template)
             } catch {
                 try? await httpClient.shutdown()
                 throw CLIError(error)
@@ -54,6 +57,30 @@ struct DeploySession {
         return DeploySession(
             controller: DeployController(settings: settings, runtime: runtime, httpClient: httpClient),
             httpClient: httpClient, docker: docker)
+    }
+
+    /// The compose definition of `serviceName` that the docker runtime creates each color from; nil (with a
+    /// warning) when none of the configured compose files exists, so an image-only service still deploys.
+    static func composeTemplate(_ configuration: ShipshapeConfiguration, serviceName: String) throws
+        -> ComposeContainerTemplate?
+    {
+        let files = configuration.compose.map(configuration.resolve)
+        let logger = Logger(label: "shipshape.deploy")
+        guard files.contains(where: { FileManager.default.fileExists(atPath: $0) }) else {
+            logger.warning(
+                "no compose file found; the container gets only the image and the published port",
+                metadata: ["files": "\(files.joined(separator: ","))"])
+            return nil
+        }
+        let project = try ComposeLoader.load(files: files.filter { FileManager.default.fileExists(atPath: $0) })
+        let template = try ComposeContainerTemplate(
+            project: configuration.project, compose: project, serviceName: serviceName)
+        if !template.ignoredKeys.isEmpty {
+            logger.info(
+                "compose keys not carried into the color's container (see docs/deploy.md)",
+                metadata: ["service": "\(serviceName)", "keys": "\(template.ignoredKeys.joined(separator: ","))"])
+        }
+        return template
     }
 
     /// Shuts the clients down.

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Compose
 import Deploy
 import DockerEngine
 import Foundation
@@ -26,6 +27,9 @@ struct DeployHarness: Sendable {
     let records: ColorRecordStore
     let runtime: any ColorRuntime
 
+    /// The service deployed (its name is `app` unless a test needs labels of its own).
+    var service: String { settings.service.name }
+
     var url: String { "http://127.0.0.1:\(addresses.http?.port ?? 0)" }
     var admin: AdminClient { AdminClient(socketPath: settings.adminSocket, httpClient: httpClient) }
 
@@ -35,9 +39,11 @@ struct DeployHarness: Sendable {
     }
 
     /// Starts the gateway; `bake` sets the bake window (none by default, to keep deploys short). With
-    /// `docker`, the service uses the docker runtime on that engine (port 80, busybox httpd images).
+    /// `docker`, the service uses the docker runtime on that engine (port 80, busybox httpd images), created
+    /// from the compose file `compose` writes into the test directory when given (its service is `name`).
     static func start(
-        bake: Duration = .zero, keepStandby: Bool = false, docker: DockerClient? = nil,
+        name: String = "app", bake: Duration = .zero, keepStandby: Bool = false, docker: DockerClient? = nil,
+        compose: ((TemporaryDirectory) throws -> String)? = nil,
         hooks: (preSwitch: [String], postDeploy: [String]) = ([], [])
     ) async throws -> DeployHarness {
         let directory = try TemporaryDirectory(prefix: "deploy")
@@ -45,22 +51,23 @@ struct DeployHarness: Sendable {
         let service =
             docker == nil
             ? ServiceConfiguration(
-                name: "app", runtime: .process, command: ["/bin/sh", script, "{port}", "{version}"], health: health,
+                name: name, runtime: .process, command: ["/bin/sh", script, "{port}", "{version}"], health: health,
                 smoke: smoke, drain: .milliseconds(200), bake: bake, bakeErrorRate: 0.05,
                 preSwitchHook: hooks.preSwitch, postDeployHook: hooks.postDeploy)
             : ServiceConfiguration(
-                name: "app", runtime: .docker, port: 80, health: health,
-                smoke: [SmokeTestConfiguration(path: "/", status: 200)], drain: .milliseconds(200), bake: bake)
+                name: name, runtime: .docker, port: 80, health: health,
+                smoke: [SmokeTestConfiguration(path: "/", status: 200)], drain: .milliseconds(200), bake: bake,
+                preSwitchHook: hooks.preSwitch, postDeployHook: hooks.postDeploy)
         let project = "deploytest-\(UUID().uuidString.prefix(6).lowercased())"
         let configuration = ShipshapeConfiguration(
             project: project,
             gateway: GatewayConfiguration(
                 http: HostPort(host: "127.0.0.1", port: 0),
-                routes: [RouteConfiguration(match: "/", service: "app")],
+                routes: [RouteConfiguration(match: "/", service: name)],
                 admin: AdminConfiguration(
                     socket: "\(directory.path)/admin.sock", metrics: HostPort(host: "127.0.0.1", port: 0)),
                 accessLog: false),
-            services: ["app": service], baseDirectory: directory.path)
+            services: [name: service], baseDirectory: directory.path)
         let gateway = try Gateway(configuration: configuration)
         // The gateway runs until the test stops it; its task is kept and cancelled in `stop()`.
         let task = Task { try await gateway.run() }
@@ -75,7 +82,13 @@ struct DeployHarness: Sendable {
         let binary = try ShipshapeProcess.binaryPath()
         let runtime: any ColorRuntime =
             if let docker {
-                DockerColorRuntime(client: docker, project: project, containerPort: 80, records: records)
+                DockerColorRuntime(
+                    client: docker, project: project, containerPort: 80, records: records,
+                    template: try compose.map { write in
+                        try ComposeContainerTemplate(
+                            project: project, compose: ComposeLoader.load(files: [write(directory)]),
+                            serviceName: name)
+                    })
             } else {
                 ProcessColorRuntime(
                     configuration: .init(
@@ -90,10 +103,12 @@ struct DeployHarness: Sendable {
 
     /// Runs `body` against a fresh harness and always stops it.
     static func with<T>(
-        bake: Duration = .zero, keepStandby: Bool = false, docker: DockerClient? = nil,
+        name: String = "app", bake: Duration = .zero, keepStandby: Bool = false, docker: DockerClient? = nil,
+        compose: ((TemporaryDirectory) throws -> String)? = nil,
         hooks: (preSwitch: [String], postDeploy: [String]) = ([], []), _ body: (DeployHarness) async throws -> T
     ) async throws -> T {
-        let harness = try await start(bake: bake, keepStandby: keepStandby, docker: docker, hooks: hooks)
+        let harness = try await start(
+            name: name, bake: bake, keepStandby: keepStandby, docker: docker, compose: compose, hooks: hooks)
         do {
             let result = try await body(harness)
             await harness.stop()
@@ -105,7 +120,7 @@ struct DeployHarness: Sendable {
     }
 
     func stop() async {
-        for color in DeployColor.allCases { await runtime.remove(service: "app", color: color) }
+        for color in DeployColor.allCases { await runtime.remove(service: service, color: color) }
         task.cancel()
         _ = try? await task.value
         try? await httpClient.shutdown()

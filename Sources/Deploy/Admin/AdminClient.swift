@@ -61,6 +61,16 @@ public struct AdminClient: Sendable {
             as: MaintenanceAnswer.self)
     }
 
+    /// Tells the gateway how a deploy ended, so it counts it in `shipshape_deploys_total{service,outcome}`
+    /// and `shipshape_deploy_duration_seconds` (the gateway owns the metrics listener; the CLI is a
+    /// separate process).
+    public func reportDeploy(service: String, outcome: String, durationSeconds: Double) async throws(DeployError) {
+        _ = try await send(
+            .POST, "/v1/deploys",
+            body: DeployReport(service: service, outcome: outcome, durationSeconds: durationSeconds),
+            as: DeployReportAnswer.self)
+    }
+
     // MARK: - Transport
 
     struct Empty: Codable {}
@@ -79,6 +89,16 @@ public struct AdminClient: Sendable {
         }
     }
     struct MaintenanceAnswer: Codable { var maintenance: Bool }
+    struct DeployReport: Codable {
+        var service: String
+        var outcome: String
+        var durationSeconds: Double
+        enum CodingKeys: String, CodingKey {
+            case service, outcome
+            case durationSeconds = "duration_seconds"
+        }
+    }
+    struct DeployReportAnswer: Codable { var counted: Bool }
     struct ErrorAnswer: Codable { var error: String }
 
     func send<Body: Encodable, Answer: Decodable>(

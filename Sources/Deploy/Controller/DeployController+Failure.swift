@@ -32,6 +32,7 @@ extension DeployController {
         let outcome: DeployRecord.Outcome = flippedBack ? .rolledBack : .failed
         let record = run.record(service: service, outcome: outcome, message: message)
         try history.append(record)
+        await report(record)
         logger.error(
             "deploy failed",
             metadata: [
@@ -40,4 +41,20 @@ extension DeployController {
             ])
         throw DeployError(kind: failure.kind, userMessage: message)
     }
+
+    /// Reports the deploy's outcome and duration to the gateway's metrics. Best effort: the history already
+    /// holds the record, and a gateway that is down (often why a deploy failed) must not hide the real error.
+    func report(_ record: DeployRecord) async {
+        do {
+            try await admin.reportDeploy(
+                service: service, outcome: record.outcome.rawValue,
+                durationSeconds: record.durationMilliseconds / Self.millisecondsPerSecond)
+        } catch {
+            logger.warning(
+                "cannot report the deploy to the gateway's metrics",
+                metadata: ["service": "\(service)", "error": "\(error.userMessage)"])
+        }
+    }
+
+    static let millisecondsPerSecond = 1000.0
 }

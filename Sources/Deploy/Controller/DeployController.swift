@@ -61,6 +61,7 @@ public struct DeployController: Sendable {
         }
         let record = run.record(service: service, outcome: .succeeded, message: run.note)
         try history.append(record)
+        await report(record)
         logger.info(
             "deploy succeeded",
             metadata: [
@@ -89,7 +90,7 @@ public struct DeployController: Sendable {
         }
         try await step(&run, "pre_switch") {
             guard !settings.service.preSwitchHook.isEmpty else { return }
-            try await runtime.runHook(settings.service.preSwitchHook, service: service, record: record)
+            try await runtime.runHook(.preSwitch, settings.service.preSwitchHook, service: service, record: record)
         }
         let bake = BakeMonitor(
             metrics: settings.metrics ?? HostPort(host: "", port: 0), httpClient: httpClient, logger: logger)
@@ -128,30 +129,23 @@ public struct DeployController: Sendable {
         run.note = try await postDeploy(&run, record)
     }
 
-    /// Runs `hooks.post_deploy` on the host. The new version already serves, so a failing hook does not undo
-    /// the deploy: it is logged and noted in the history record (returned).
+    /// Runs `hooks.post_deploy` where the runtime runs hooks (process: on the host; docker: inside the new
+    /// container). The new version already serves, so a failing hook does not undo the deploy: it is logged
+    /// and noted in the history record (returned).
     func postDeploy(_ run: inout DeployRun, _ record: ColorRecord) async throws -> String? {
         let command = settings.service.postDeployHook
         return try await step(&run, "post_deploy") { () async -> String? in
             guard !command.isEmpty else { return nil }
-            var environment = ProcessInfo.processInfo.environment
-            environment["SHIPSHAPE_SERVICE"] = service
-            environment["SHIPSHAPE_COLOR"] = record.color.rawValue
-            environment["SHIPSHAPE_VERSION"] = record.version
-            environment["SHIPSHAPE_TARGET"] = record.target
-            do {
-                try await HookRunner.run(command, environment: environment, timeout: Self.postDeployTimeout)
+            do throws(DeployError) {
+                try await runtime.runHook(.postDeploy, command, service: service, record: record)
                 return nil
             } catch {
-                let reason = (error as? DeployError)?.userMessage ?? "\(error)"
-                logger.error("post-deploy hook failed", metadata: ["service": "\(service)", "error": "\(reason)"])
-                return "The deploy succeeded but the post-deploy hook failed: \(reason)"
+                logger.error(
+                    "post-deploy hook failed", metadata: ["service": "\(service)", "error": "\(error.userMessage)"])
+                return "The deploy succeeded but the post-deploy hook failed: \(error.userMessage)"
             }
         }
     }
-
-    /// The most time the post-deploy hook may run.
-    static let postDeployTimeout: Duration = .seconds(300)
 
     /// Finds the colors: the new version goes to the inactive one (or the active one when it has no targets,
     /// as on the first deploy), whose leftover targets from an interrupted deploy are cleared.
@@ -181,10 +175,26 @@ public struct DeployController: Sendable {
         }
         try await admin.setTargets(service: service, color: record.color, targets: [record.target])
         var lastState = "adding"
+        var engine: EngineHealth?
         while clock.now < deadline {
             let state = try await admin.service(service)
             lastState = state.targets(of: record.color).first { $0.address == record.target }?.state ?? "missing"
-            if lastState == "healthy" { return }
+            if lastState == "healthy" {
+                // The engine's own check is the second gate, asked only once the gateway's probe passes.
+                engine = await runtime.engineHealth(service: service, color: record.color)
+                switch engine {
+                case .none, .healthy: return
+                case .unhealthy(let detail):
+                    throw DeployError(
+                        kind: .unhealthy,
+                        userMessage: """
+                            The new \(record.color) version \(record.version) passed the gateway's probe but the \
+                            engine reports its container unhealthy (latest check: \(detail)). Fix the service's \
+                            healthcheck or the app, then deploy again.
+                            """)
+                case .starting: break
+                }
+            }
             if lastState == "unhealthy" { break }
             if !(await runtime.isRunning(service: service, color: record.color)) {
                 throw DeployError(
@@ -195,11 +205,17 @@ public struct DeployController: Sendable {
         }
         let health = settings.service.health
         let waited = lastState == "unhealthy" ? "\(health.unhealthy) failures" : "\(settings.healthGateTimeout)"
-        let reason = """
+        var reason = """
             The new \(record.color) version \(record.version) at \(record.target) did not pass the gateway's health \
             check (GET \(health.path), \(health.healthy) success\(health.healthy == 1 ? "" : "es") in a row needed; \
             state '\(lastState)' after \(waited)).
             """
+        if lastState == "healthy", engine == .starting {
+            reason = """
+                The new \(record.color) version \(record.version) passed the gateway's probe, but the engine still \
+                reported its health check 'starting' after \(settings.healthGateTimeout).
+                """
+        }
         if force {
             logger.warning("health gate failed; switching anyway because of --force", metadata: ["reason": "\(reason)"])
             return

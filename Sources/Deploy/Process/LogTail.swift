@@ -40,6 +40,13 @@ final class LogTail: Sendable {
         }
     }
 
+    /// The kept lines as a sentence to end an error message with (each line indented and marked).
+    func quoted() -> String {
+        let lines = lines()
+        guard !lines.isEmpty else { return " It printed nothing." }
+        return " Its last output lines:\n" + lines.map { "  | \($0)" }.joined(separator: "\n")
+    }
+
     /// How much of a log file's end is read to find its last lines.
     static let fileTailBytes = 64 * 1024
 

@@ -22,6 +22,40 @@ public protocol ColorRuntime: Sendable {
     /// The last lines `color` wrote, oldest first.
     func recentLog(service: String, color: DeployColor) async -> [String]
 
-    /// Runs the pre-switch hook against the new color (e.g. migrations); throws with its output on failure.
-    func runHook(_ command: [String], service: String, record: ColorRecord) async throws(DeployError)
+    /// Runs a deploy hook for the new color (e.g. migrations before the switch); throws with the tail of
+    /// its output when it fails.
+    func runHook(_ hook: DeployHook, _ command: [String], service: String, record: ColorRecord)
+        async throws(DeployError)
+
+    /// The engine's own health verdict for `color` (a compose `healthcheck` or image HEALTHCHECK), checked
+    /// as a second gate beside the gateway's probe; nil when there is none.
+    func engineHealth(service: String, color: DeployColor) async -> EngineHealth?
+}
+
+extension ColorRuntime {
+    /// Runtimes without an engine health check have none.
+    public func engineHealth(service: String, color: DeployColor) async -> EngineHealth? { nil }
+}
+
+/// A deploy hook: when it runs and what it is called in messages.
+public enum DeployHook: String, Sendable, Hashable {
+    /// Before the switch; failing stops the deploy with the old color serving.
+    case preSwitch = "pre-switch"
+    /// After a successful deploy; failing is noted but undoes nothing.
+    case postDeploy = "post-deploy"
+
+    /// The most time a hook may run.
+    public static let defaultTimeout: Duration = .seconds(300)
+    /// Lines of output quoted when a hook fails.
+    public static let quotedLines = 20
+}
+
+/// The engine's health-check verdict for a container.
+public enum EngineHealth: Sendable, Hashable {
+    /// Checks have not passed yet (start period, or not run yet).
+    case starting
+    /// The latest check passed.
+    case healthy
+    /// Enough checks in a row failed; `detail` is what the latest printed.
+    case unhealthy(detail: String)
 }

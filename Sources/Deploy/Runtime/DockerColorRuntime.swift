@@ -4,10 +4,10 @@ import Logging
 import ShipshapeCore
 
 /// The `docker` runtime as the controller sees it: one container per color named
-/// `<project>-<service>-<color>`, created from the deployed image with the service's `port` published on
-/// 127.0.0.1 (a free host port) so the gateway on the host reaches it. The old color is stopped, not
-/// removed, so a rollback only starts it again. Compose settings (env, volumes, networks, limits) are not
-/// carried over yet; see docs/deploy.md.
+/// `<project>-<service>-<color>`, created from the compose service definition (`template`) with the image
+/// replaced and the service's `port` published on 127.0.0.1 (a free host port) so the gateway on the host
+/// reaches it. The old color is stopped, not removed, so a rollback only starts it again. Hooks run inside
+/// the new container through the engine's exec endpoint.
 public struct DockerColorRuntime: ColorRuntime {
     /// Time a container gets between SIGTERM and SIGKILL when stopped.
     public static let defaultStopTimeout: Duration = .seconds(10)
@@ -21,17 +21,25 @@ public struct DockerColorRuntime: ColorRuntime {
     /// The port the service listens on inside its container.
     let containerPort: Int
     let records: ColorRecordStore
+    /// The compose service's settings; nil creates containers from the image alone.
+    let template: ComposeContainerTemplate?
+    /// The most time a hook may run inside the container.
+    let hookTimeout: Duration
     let logger: Logger
 
-    /// A runtime creating containers through `client` (the caller shuts it down).
+    /// A runtime creating containers through `client` (the caller shuts it down), from `template` when
+    /// given (see `ComposeContainerTemplate`).
     public init(
         client: DockerClient, project: String, containerPort: Int, records: ColorRecordStore,
+        template: ComposeContainerTemplate? = nil, hookTimeout: Duration = DeployHook.defaultTimeout,
         logger: Logger = Logger(label: "shipshape.deploy")
     ) {
+        self.hookTimeout = hookTimeout
         self.client = client
         self.project = project
         self.containerPort = containerPort
         self.records = records
+        self.template = template
         self.logger = logger
     }
 
@@ -41,15 +49,17 @@ public struct DockerColorRuntime: ColorRuntime {
     public func start(service: String, color: DeployColor, version: String) async throws(DeployError) -> ColorRecord {
         await remove(service: service, color: color)
         let name = containerName(service: service, color: color)
-        let spec = ContainerSpec(
-            image: version,
-            labels: [
-                Self.managedLabel: "true", "dev.shipshape.project": project, "dev.shipshape.service": service,
-                "dev.shipshape.color": color.rawValue,
-            ],
-            exposedPorts: ["\(containerPort)/tcp"],
-            portBindings: [.init(containerPort: containerPort, hostIP: "127.0.0.1", hostPort: 0)])
+        let labels = [
+            Self.managedLabel: "true", "dev.shipshape.project": project, "dev.shipshape.service": service,
+            "dev.shipshape.color": color.rawValue,
+        ]
+        let spec =
+            template?.spec(image: version, labels: labels, port: containerPort)
+            ?? ContainerSpec(
+                image: version, labels: labels, exposedPorts: ["\(containerPort)/tcp"],
+                portBindings: [.init(containerPort: containerPort, hostIP: "127.0.0.1", hostPort: 0)])
         do {
+            try await prepareResources()
             let id = try await client.createContainer(spec, name: name)
             try await client.startContainer(id)
             let record = try await recordOf(id: id, name: name, service: service, color: color, version: version)
@@ -69,13 +79,15 @@ public struct DockerColorRuntime: ColorRuntime {
 
     public func remove(service: String, color: DeployColor) async {
         let name = containerName(service: service, color: color)
-        try? await client.removeContainer(name, force: true)
+        // `volumes` removes only the container's anonymous volumes, which no other color uses; named ones stay.
+        try? await client.removeContainer(name, force: true, volumes: true)
         records.remove(service: service, color: color)
     }
 
     public func stop(service: String, color: DeployColor) async {
         let name = containerName(service: service, color: color)
-        do { try await client.stopContainer(name, timeout: Self.defaultStopTimeout) } catch {
+        let grace = template?.stopGracePeriod ?? Self.defaultStopTimeout
+        do { try await client.stopContainer(name, timeout: grace) } catch {
             logger.warning(
                 "cannot stop container", metadata: ["container": "\(name)", "error": "\(error.userMessage)"])
         }
@@ -115,16 +127,26 @@ public struct DockerColorRuntime: ColorRuntime {
         return ((try? await client.containerLogs(name, tail: Self.logLines)) ?? []).map(\.text)
     }
 
-    public func runHook(_ command: [String], service: String, record: ColorRecord) async throws(DeployError) {
-        throw DeployError(
-            kind: .hookFailed,
-            userMessage: """
-                hooks.pre_switch is not supported by the docker runtime yet (it needs exec into \
-                \(record.container ?? "the container")). Remove it or use the process runtime.
-                """)
-    }
-
     // MARK: - Helpers
+
+    /// Creates the template's networks and named volumes that do not exist yet, with the labels compose
+    /// gives its own, so a later `docker compose up` of the project adopts them instead of refusing them.
+    func prepareResources() async throws(DockerEngineError) {
+        guard let template else { return }
+        for network in template.networks where !network.isExternal {
+            do { _ = try await client.inspectNetwork(network.name) } catch where error.kind == .notFound {
+                let labels = [
+                    "com.docker.compose.project": project, "com.docker.compose.network": network.composeName,
+                ]
+                _ = try await client.createNetwork(network.name, internal: network.isInternal, labels: labels)
+                logger.info("created network", metadata: ["network": "\(network.name)"])
+            }
+        }
+        for volume in template.volumes {
+            let labels = ["com.docker.compose.project": project, "com.docker.compose.volume": volume.composeName]
+            _ = try await client.createVolume(volume.name, labels: labels)
+        }
+    }
 
     func recordOf(id: String, name: String, service: String, color: DeployColor, version: String)
         async throws -> ColorRecord

@@ -1,53 +1,64 @@
-import Foundation
+import Subprocess
+import SystemPackage
 
-/// Runs a deploy hook (`hooks.pre_switch`) as a child process with a time limit and reports its output
-/// when it fails. Its arguments are given as a list: no shell parses them.
+/// Runs a deploy hook on the host (process runtime) as a child process with a time limit, through
+/// swift-subprocess, and reports the tail of its output when it fails. Its arguments are given as a list:
+/// no shell parses them. It leads its own process group, so the time limit stops its children too (SIGTERM,
+/// then SIGKILL after `stopGrace`).
 enum HookRunner {
-    /// Lines of output quoted when a hook fails.
-    static let quotedLines = 20
-    /// How often a running hook is checked.
-    static let pollInterval: Duration = .milliseconds(50)
+    /// Time a hook that ran out of time gets between SIGTERM and SIGKILL.
+    static let stopGrace: Duration = .seconds(5)
 
-    static func run(_ command: [String], environment: [String: String], timeout: Duration) async throws(DeployError) {
+    static func run(
+        _ hook: DeployHook, _ command: [String], environment: [String: String], timeout: Duration
+    ) async throws(DeployError) {
         guard let program = command.first else { return }
-        let output = FileManager.default.temporaryDirectory.appendingPathComponent("shipshape-hook-\(UUID()).log")
-        defer { try? FileManager.default.removeItem(at: output) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: program.contains("/") ? program : "/usr/bin/env")
-        process.arguments = program.contains("/") ? Array(command.dropFirst()) : command
-        process.environment = environment
+        let shown = command.joined(separator: " ")
+        let tail = LogTail(capacity: DeployHook.quotedLines)
+        var platformOptions = PlatformOptions()
+        platformOptions.processGroupID = 0
+        platformOptions.teardownSequence = [
+            .gracefulShutDown(toProcessGroup: true, allowedDurationToNextStep: stopGrace)
+        ]
+        let executable: Executable = program.contains("/") ? .path(FilePath(program)) : .name(program)
+        var variables: [Environment.Key: String] = [:]
+        for (name, value) in environment {
+            if let key = Environment.Key(rawValue: name) { variables[key] = value }
+        }
+        let arguments = Arguments(Array(command.dropFirst()))
+        let (options, environmentVariables) = (platformOptions, variables)
+        let status: TerminationStatus?
         do {
-            _ = FileManager.default.createFile(atPath: output.path, contents: nil)
-            let handle = try FileHandle(forWritingTo: output)
-            defer { try? handle.close() }
-            process.standardOutput = handle
-            process.standardError = handle
-            process.standardInput = FileHandle.nullDevice
-            try process.run()
+            // On time-out the run is cancelled, which runs the teardown sequence on the hook's group.
+            status = try await TimeLimit.run(timeout) {
+                let result = try await Subprocess.run(
+                    executable, arguments: arguments, environment: .custom(environmentVariables),
+                    platformOptions: options, input: .none, output: .sequence, error: .combinedWithOutput
+                ) { execution in
+                    for try await chunk in execution.standardOutput { chunk.withUnsafeBytes { tail.append($0) } }
+                }
+                return result.terminationStatus
+            }
         } catch {
             throw DeployError(
-                kind: .hookFailed,
-                userMessage:
-                    "Cannot run the pre-switch hook \(command.joined(separator: " ")): \(error.localizedDescription).")
+                kind: .hookFailed, userMessage: "Cannot run the \(hook.rawValue) hook \(shown): \(error).")
         }
-        let clock = ContinuousClock()
-        let deadline = clock.now + timeout
-        while process.isRunning, clock.now < deadline { try? await Task.sleep(for: pollInterval) }
-        if process.isRunning {
-            process.terminate()
+        guard let status else {
             throw DeployError(
                 kind: .hookFailed,
-                userMessage: "The pre-switch hook \(command.joined(separator: " ")) did not finish within \(timeout).")
+                userMessage: "The \(hook.rawValue) hook \(shown) did not finish within \(timeout); it was stopped."
+                    + tail.quoted())
         }
-        guard process.terminationStatus != 0 else { return }
-        let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
-        let lines = text.split(separator: "\n").suffix(quotedLines).map { "  | \($0)" }.joined(separator: "\n")
+        if case .exited(0) = status { return }
+        let how: String
+        switch status {
+        case .exited(let code): how = "exited with status \(code)"
+        case .signaled(let signal): how = "was killed by signal \(signal)"
+        }
         throw DeployError(
             kind: .hookFailed,
-            userMessage: """
-                The pre-switch hook \(command.joined(separator: " ")) exited with status \(process.terminationStatus); \
-                the new version was not given traffic. Its last output lines:
-                \(lines)
-                """)
+            userMessage: "The \(hook.rawValue) hook \(shown) \(how)."
+                + (hook == .preSwitch ? " The new version was not given traffic." : "")
+                + tail.quoted())
     }
 }

@@ -10,11 +10,6 @@ import ShipshapeCore
 /// `ProcessRuntime` with its output in a per-color log file (so it outlives the `shipshape` run that
 /// started it), and its pid, port and version kept in the state directory.
 public struct ProcessColorRuntime: ColorRuntime {
-    /// The most time a pre-switch hook may run.
-    public static let defaultHookTimeout: Duration = .seconds(300)
-    /// Lines of hook output quoted when it fails.
-    static let hookOutputLines = 20
-
     let runtime: ProcessRuntime
     let records: ColorRecordStore
     let logger: Logger
@@ -72,14 +67,17 @@ public struct ProcessColorRuntime: ColorRuntime {
         return LogTail.lastLines(ofFile: file, count: runtime.configuration.logLines)
     }
 
-    public func runHook(_ command: [String], service: String, record: ColorRecord) async throws(DeployError) {
+    /// Runs the hook on the host, with the new color's port and identity in its environment.
+    public func runHook(_ hook: DeployHook, _ command: [String], service: String, record: ColorRecord)
+        async throws(DeployError)
+    {
         var environment = ProcessInfo.processInfo.environment
         environment["SHIPSHAPE_SERVICE"] = service
         environment["SHIPSHAPE_COLOR"] = record.color.rawValue
         environment["SHIPSHAPE_VERSION"] = record.version
         environment["SHIPSHAPE_TARGET"] = record.target
         environment["PORT"] = HostPort(configText: record.target).map { String($0.port) }
-        try await HookRunner.run(command, environment: environment, timeout: Self.defaultHookTimeout)
+        try await HookRunner.run(hook, command, environment: environment, timeout: DeployHook.defaultTimeout)
     }
 
     // MARK: - Helpers

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What `GET /containers/{id}/json` reports: state, health, addresses and the labels Shipshape set.
 public struct ContainerDetails: Sendable, Decodable, Hashable {
     /// The container's state.
@@ -50,10 +52,22 @@ public struct ContainerDetails: Sendable, Decodable, Hashable {
         public let status: String
         /// Consecutive failures so far.
         public let failingStreak: Int
+        /// What the latest check printed (and its exit code), when the engine kept it.
+        public let lastOutput: String?
 
         enum CodingKeys: String, CodingKey {
             case status = "Status"
             case failingStreak = "FailingStreak"
+            case log = "Log"
+        }
+
+        struct Entry: Decodable {
+            let output: String?
+            let exitCode: Int?
+            enum CodingKeys: String, CodingKey {
+                case output = "Output"
+                case exitCode = "ExitCode"
+            }
         }
 
         /// Decodes the engine's JSON.
@@ -61,6 +75,11 @@ public struct ContainerDetails: Sendable, Decodable, Hashable {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             status = try container.decodeIfPresent(String.self, forKey: .status) ?? ""
             failingStreak = try container.decodeIfPresent(Int.self, forKey: .failingStreak) ?? 0
+            let last = try container.decodeIfPresent([Entry].self, forKey: .log)?.last
+            lastOutput = last.map { entry in
+                let output = (entry.output ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+                return "exit \(entry.exitCode ?? -1)" + (output.isEmpty ? "" : ": \(output)")
+            }
         }
     }
 
@@ -100,6 +119,12 @@ public struct ContainerDetails: Sendable, Decodable, Hashable {
     public let networks: [String: NetworkEndpoint]
     /// Published ports: `80/tcp` to host `ip:port` strings.
     public let publishedPorts: [String: [String]]
+    /// `NAME=value` environment entries (values may be secrets: never log them).
+    public let environment: [String]
+    /// The hard memory limit in bytes, nil when unlimited.
+    public let memoryLimit: Int64?
+    /// `source:target[:mode]` binds (host paths and named volumes).
+    public let binds: [String]
 
     /// The IP address on `network`, if attached and running.
     public func ipAddress(on network: String) -> String? {
@@ -119,14 +144,26 @@ public struct ContainerDetails: Sendable, Decodable, Hashable {
         case config = "Config"
         case state = "State"
         case networkSettings = "NetworkSettings"
+        case hostConfig = "HostConfig"
     }
 
     struct Config: Decodable {
         let image: String?
         let labels: [String: String]?
+        let env: [String]?
         enum CodingKeys: String, CodingKey {
             case image = "Image"
             case labels = "Labels"
+            case env = "Env"
+        }
+    }
+
+    struct HostConfig: Decodable {
+        let memory: Int64?
+        let binds: [String]?
+        enum CodingKeys: String, CodingKey {
+            case memory = "Memory"
+            case binds = "Binds"
         }
     }
 
@@ -158,6 +195,10 @@ public struct ContainerDetails: Sendable, Decodable, Hashable {
         let config = try container.decodeIfPresent(Config.self, forKey: .config)
         image = config?.image ?? imageID
         labels = config?.labels ?? [:]
+        environment = config?.env ?? []
+        let hostConfig = try container.decodeIfPresent(HostConfig.self, forKey: .hostConfig)
+        memoryLimit = hostConfig?.memory.flatMap { $0 > 0 ? $0 : nil }
+        binds = hostConfig?.binds ?? []
         state = try container.decode(State.self, forKey: .state)
         let settings = try container.decodeIfPresent(NetworkSettings.self, forKey: .networkSettings)
         networks = settings?.networks ?? [:]

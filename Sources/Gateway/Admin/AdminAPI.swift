@@ -4,7 +4,8 @@ import NIOFoundationCompat
 import NIOHTTP1
 import ShipshapeCore
 
-/// The admin API (HTTP/JSON over a unix socket): list services, register targets, switch colors, maintenance.
+/// The admin API (HTTP/JSON over a unix socket): list services, register targets, switch colors, maintenance,
+/// and deploy reports from the CLI (counted in the gateway's metrics).
 struct AdminAPI: Sendable {
     let runtime: GatewayRuntime
     let stateFile: GatewayStateFile?
@@ -22,6 +23,17 @@ struct AdminAPI: Sendable {
         enum CodingKeys: String, CodingKey {
             case enabled, message
             case retryAfter = "retry_after"
+        }
+    }
+
+    struct DeployReportBody: Codable {
+        var service: String
+        var outcome: String
+        var durationSeconds: Double
+
+        enum CodingKeys: String, CodingKey {
+            case service, outcome
+            case durationSeconds = "duration_seconds"
         }
     }
 
@@ -48,6 +60,9 @@ struct AdminAPI: Sendable {
             let body = try decode(MaintenanceBody.self, request.body)
             runtime.setMaintenance(enabled: body.enabled, message: body.message, retryAfter: body.retryAfter ?? 60)
             return SmallResponse(status: .ok, body: #"{"maintenance":\#(body.enabled)}"#)
+        }
+        if method == .POST, parts == ["v1", "deploys"] {
+            return try countDeploy(decode(DeployReportBody.self, request.body))
         }
         guard parts.count >= 3, parts[0] == "v1", parts[1] == "services" else {
             return errorResponse(status: 404, "no such admin endpoint: \(method) \(request.path)")
@@ -81,6 +96,25 @@ struct AdminAPI: Sendable {
         default:
             return errorResponse(status: 404, "no such admin endpoint: \(method) \(request.path)")
         }
+    }
+
+    /// Counts a deploy the CLI reports; only known services and outcomes, so labels stay bounded.
+    func countDeploy(_ body: DeployReportBody) throws -> SmallResponse {
+        guard runtime.registry.snapshot().contains(where: { $0.name == body.service }) else {
+            throw AdminError.unknownService(body.service)
+        }
+        guard DeployMetrics.outcomes.contains(body.outcome) else {
+            let known = DeployMetrics.outcomes.sorted().joined(separator: ", ")
+            throw AdminError.badRequest("outcome '\(body.outcome)' is not one of \(known)")
+        }
+        guard body.durationSeconds.isFinite, body.durationSeconds >= 0 else {
+            throw AdminError.badRequest("duration_seconds must be a non-negative number")
+        }
+        if runtime.metrics.enabled {
+            DeployMetrics(registry: runtime.metrics.registry)
+                .record(service: body.service, outcome: body.outcome, duration: .seconds(body.durationSeconds))
+        }
+        return SmallResponse(status: .ok, body: #"{"counted":\#(runtime.metrics.enabled)}"#)
     }
 
     func persist() throws {
