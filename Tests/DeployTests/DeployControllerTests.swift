@@ -113,7 +113,7 @@ struct DeployControllerTests {
         }
     }
 
-    @Test("rollback switches back to a healthy standby in under a second")
+    @Test("rollback switches back to a healthy standby without restarting it (its time is in Benchmarks/deploy.sh)")
     func rollbackToStandby() async throws {
         try await DeployHarness.with(keepStandby: true) { harness in
             let controller = harness.controller()
@@ -127,7 +127,6 @@ struct DeployControllerTests {
             }
             let outcome = try await Rollback(controller: controller).run()
             #expect(!outcome.restarted)
-            #expect(outcome.milliseconds < 1000)
             #expect(try await harness.servedVersion() == "1.0.0")
             #expect(try harness.history().first?.message == "rollback from green to blue")
         }
