@@ -26,15 +26,15 @@ struct AccessLog: Sendable {
     /// Logs a finished exchange from the event loop that handled it.
     func record(_ exchange: Exchange, on eventLoop: any EventLoop) {
         guard enabled else { return }
-        let line = Self.line(for: exchange)
+        var line = Self.line(for: exchange)
         if let buffer = buffers[ObjectIdentifier(eventLoop)] {
-            buffer.value.append(line)
+            buffer.value.append(&line)
         } else {
-            sink.write(line)  // a loop outside the gateway's group (not expected): write through
+            sink.write(line.finish())  // a loop outside the gateway's group (not expected): write through
         }
     }
 
-    static func line(for exchange: Exchange) -> String {
+    static func line(for exchange: Exchange) -> JSONLineWriter {
         var line = JSONLineWriter()
         line.field("timestamp", string: Timestamp.iso8601Now())
         line.field("level", string: "info")
@@ -45,19 +45,12 @@ struct AccessLog: Sendable {
         line.field("path", string: exchange.path)
         line.field("status", int: Int(exchange.status?.code ?? 0))
         line.field("bytes", int: exchange.bytesSent)
-        line.field("duration_ms", raw: millisecondsText(exchange.durationNanoseconds))
+        line.field("duration_ms", fixedPoint: (exchange.durationNanoseconds + 500) / 1000, fractionDigits: 3)
         line.field("upstream", string: exchange.target?.description ?? "-")
         line.field("color", string: exchange.color?.rawValue ?? "-")
         line.field("client_ip", string: exchange.clientIP)
         line.field("user_agent", string: exchange.userAgent)
-        return line.finish()
-    }
-
-    /// Milliseconds with three decimals (`12.345`), without Foundation's formatter on the hot path.
-    static func millisecondsText(_ nanoseconds: Int64) -> String {
-        let micros = (max(nanoseconds, 0) + 500) / 1000
-        let fraction = String(micros % 1000)
-        return String(micros / 1000) + "." + String(repeating: "0", count: 3 - fraction.count) + fraction
+        return line
     }
 }
 
@@ -77,9 +70,8 @@ final class AccessLogBuffer {
         pending.reserveCapacity(Self.maximumBatchBytes)
     }
 
-    func append(_ line: String) {
-        pending.append(contentsOf: line.utf8)
-        pending.append(UInt8(ascii: "\n"))
+    func append(_ line: inout JSONLineWriter) {
+        line.finish(into: &pending)
         if pending.count >= Self.maximumBatchBytes {
             flush()
         } else if !flushScheduled {
