@@ -187,7 +187,9 @@ public final class RateLimiter: Sendable {
         }
     }
 
-    /// Builds the decision; counts and logs over-limit requests.
+    /// Builds the decision; counts and logs over-limit requests. Inlined: returning the decision through a
+    /// call copied it (and retained its labels) once more per request.
+    @inline(__always)
     private func decision(_ policy: CompiledPolicy, outcome: GCRA.Outcome) -> RateLimitDecision {
         let dryRun = policy.dryRun
         if _slowPath(!outcome.allowed) {
