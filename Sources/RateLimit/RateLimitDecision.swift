@@ -29,20 +29,32 @@ public struct RateLimitDecision: Sendable {
 
     /// Response header fields: `RateLimit-Policy`, `RateLimit` (draft-ietf-httpapi-ratelimit-headers-10),
     /// `X-RateLimit-Limit/-Remaining/-Reset` (delta seconds), and `Retry-After` on rejections.
+    ///
+    /// Built per response on the gateway's hot path: the policy's constant texts are precomputed, and
+    /// small numbers come from a table of ready strings (each short enough to be stored inline).
     public var headers: [(name: String, value: String)] {
         if rejectionStatus == Self.storeUnavailableStatus, !allowed {
-            return [("Retry-After", String(retryAfterSeconds))]
+            return [("Retry-After", DecimalText.of(retryAfterSeconds))]
         }
-        var fields: [(name: String, value: String)] = [
-            ("RateLimit-Policy", labels.policyField),
-            ("RateLimit", "\(labels.quotedName);r=\(remaining);t=\(resetSeconds)"),
-            ("X-RateLimit-Limit", String(limit)),
-            ("X-RateLimit-Remaining", String(remaining)),
-            ("X-RateLimit-Reset", String(resetSeconds)),
-        ]
-        if !allowed { fields.append(("Retry-After", String(retryAfterSeconds))) }
+        let remainingText = DecimalText.of(remaining)
+        let resetText = DecimalText.of(resetSeconds)
+        let rateLimit = DecimalText.field(
+            prefix: labels.rateLimitPrefix, remaining, separator: Self.resetParameter, resetSeconds)
+        var fields: [(name: String, value: String)] = []
+        fields.reserveCapacity(allowed ? Self.allowedFieldCount : Self.allowedFieldCount + 1)
+        fields.append(("RateLimit-Policy", labels.policyField))
+        fields.append(("RateLimit", rateLimit))
+        fields.append(("X-RateLimit-Limit", labels.limitText))
+        fields.append(("X-RateLimit-Remaining", remainingText))
+        fields.append(("X-RateLimit-Reset", resetText))
+        if !allowed { fields.append(("Retry-After", DecimalText.of(retryAfterSeconds))) }
         return fields
     }
+
+    /// Quota fields on an allowed response.
+    static let allowedFieldCount = 5
+    /// Separates `r` from `t` in the `RateLimit` field.
+    static let resetParameter: StaticString = ";t="
 
     /// The JSON body of a rejection: `{"error":"rate_limited","policy":NAME,"retry_after":S}`.
     public var rejectionBody: String {

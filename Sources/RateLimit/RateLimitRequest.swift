@@ -8,7 +8,8 @@ public struct RateLimitRequest: Sendable {
     public var host: String?
     /// The real client address, already resolved by the gateway with `trusted_proxies` applied.
     public var clientIP: String
-    /// Request header fields in arrival order; names compare case-insensitively.
+    /// Request header fields in arrival order; names compare case-insensitively. Only the fields named in
+    /// `RateLimiter.requestHeaderNames` are read, so the gateway passes just those.
     public var headers: [(name: String, value: String)]
 
     /// A request.

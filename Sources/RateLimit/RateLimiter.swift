@@ -46,8 +46,14 @@ public final class RateLimiter: Sendable {
     let shared: RedisStore?
     let failureMode: RateLimitConfiguration.FailureMode
     private let verifier: JWTVerifier?
-    /// nil for the monotonic clock, which is then read directly (no existential call on the hot path).
-    private let injectedClock: (any RateLimitClock)?
+    /// The injected clock; unused when `usesMonotonicClock`.
+    private let clock: any RateLimitClock
+    /// True for the process's monotonic clock, which is then read directly: no existential copied or
+    /// called on the hot path.
+    private let usesMonotonicClock: Bool
+    /// Whether rejections are logged at `debug` (checked once: asking the handler costs more than the
+    /// rest of a rejection).
+    private let logsRejections: Bool
     private let logger: Logger
 
     /// A limiter for `configuration`; throws when the store URL or a JWT key file is unusable.
@@ -66,8 +72,10 @@ public final class RateLimiter: Sendable {
             policyCount: configuration.policies.count,
             configuration: .init(maximumKeys: options.maximumKeys, sweepInterval: options.sweepInterval))
         failureMode = configuration.failureMode
-        injectedClock = options.clock is MonotonicRateLimitClock ? nil : options.clock
+        clock = options.clock
+        usesMonotonicClock = options.clock is MonotonicRateLimitClock
         self.logger = logger
+        logsRejections = logger.logLevel <= .debug
         switch configuration.store {
         case .memory:
             shared = nil
@@ -109,19 +117,46 @@ public final class RateLimiter: Sendable {
     /// The in-process decision with no future (memory store only; nil also for `jwt:` policies, which need
     /// asynchronous verification, and in shared mode). For benchmarks and callers that want no allocation.
     public func decideLocally(_ request: RateLimitRequest) -> RateLimitDecision? {
-        guard shared == nil, let policy = policies.match(request), let gcra = policy.gcra,
-            !policy.keySpec.needsJWT
+        guard let policy = policies.match(request), let gcra = policy.gcra, shared == nil, !policy.keySpec.needsJWT
         else { return nil }
+        return decideInMemory(request, policy: policy, gcra: gcra)
+    }
+
+    /// What `decideImmediately` could settle without waiting.
+    public enum ImmediateDecision: Sendable {
+        /// No policy applies, or the policy is `unlimited`: forward without quota headers.
+        case unlimited
+        /// Decided in memory.
+        case decided(RateLimitDecision)
+        /// Needs the shared store or JWT verification: call `decide(_:on:)`.
+        case pending
+    }
+
+    /// Decides in memory when that is possible (memory store, no `jwt:` key), with no future and no
+    /// allocation; otherwise says the decision is pending. The gateway tries this first on every request.
+    @inline(__always)
+    public func decideImmediately(_ request: RateLimitRequest) -> ImmediateDecision {
+        guard let policy = policies.match(request), let gcra = policy.gcra else { return .unlimited }
+        guard shared == nil, !policy.keySpec.needsJWT else { return .pending }
+        return .decided(decideInMemory(request, policy: policy, gcra: gcra))
+    }
+
+    @inline(__always)
+    private func decideInMemory(_ request: RateLimitRequest, policy: CompiledPolicy, gcra: GCRA) -> RateLimitDecision {
         let key = policy.keySpec.key(for: request, claims: nil)
         let outcome = memory.decide(policy: policy.index, key: key, gcra: gcra, now: now())
         return decision(policy, outcome: outcome)
     }
 
+    /// Lower-case names of the request header fields some policy reads (`header:` keys, and
+    /// `authorization` for `jwt:` keys); the gateway copies only these into `RateLimitRequest.headers`.
+    public var requestHeaderNames: [String] { policies.requestHeaderNames }
+
     /// Nanoseconds on the store's clock.
     @inline(__always)
     private func now() -> Int64 {
-        if let injectedClock { return injectedClock.nanoseconds() }
-        return Int64(truncatingIfNeeded: NIODeadline.now().uptimeNanoseconds)
+        if usesMonotonicClock { return Int64(truncatingIfNeeded: NIODeadline.now().uptimeNanoseconds) }
+        return clock.nanoseconds()
     }
 
     /// Closes connections to the shared store.
@@ -152,16 +187,18 @@ public final class RateLimiter: Sendable {
         }
     }
 
-    /// Builds the decision; counts and logs over-limit requests.
+    /// Builds the decision; counts and logs over-limit requests. Inlined: returning the decision through a
+    /// call copied it (and retained its labels) once more per request.
+    @inline(__always)
     private func decision(_ policy: CompiledPolicy, outcome: GCRA.Outcome) -> RateLimitDecision {
-        let dryRun = policy.configuration.dryRun
-        if !outcome.allowed {
+        let dryRun = policy.dryRun
+        if _slowPath(!outcome.allowed) {
             policy.limitedCounter.increment()
             if dryRun {
                 logger.info(
                     "rate limit exceeded (dry run, allowed)",
                     metadata: ["policy": "\(policy.configuration.name)"])
-            } else {
+            } else if logsRejections {
                 logger.debug("rate limited", metadata: ["policy": "\(policy.configuration.name)"])
             }
         }

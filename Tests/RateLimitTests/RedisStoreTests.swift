@@ -31,6 +31,36 @@ extension RateLimitTestSuite {
                 logger: logger, eventLoopGroup: Fixtures.group, options: options)
         }
 
+        /// A key's name as docs/ratelimit.md tells operators to compute it: openssl's HMAC-SHA256 with the
+        /// public key `shipshape-ratelimit-v1`, first 32 hex digits.
+        static func redisKey(policy: String, key: String) throws -> String {
+            let result = try ProcessRunner.run(
+                ["openssl", "dgst", "-sha256", "-hmac", "shipshape-ratelimit-v1"], input: Data(key.utf8))
+            let digest = result.stdout.split(separator: " ").last.map { String($0.prefix(32)) } ?? ""
+            guard result.status == 0, digest.count == 32 else {
+                throw TestSupportError(message: "openssl dgst failed: \(result.stderr)")
+            }
+            return "shipshape:ratelimit:\(policy):\(digest)"
+        }
+
+        @Test("Redis keys hold a keyed hash of the client's key, never the raw API key; the policy stays readable")
+        func keysAreHashed() async throws {
+            let server = try Self.redis()
+            defer { server.stop() }
+            let apiKey = "sk_live_51HcR3tKeyThatMustNotLeak"
+            let limiter = try Self.limiter(
+                port: server.port,
+                policies: [.init(name: "partner", match: "/", key: "header:X-API-Key", rate: .limited(count: 5, period: .seconds(60)))])
+            let request = Fixtures.request("/v1/orders", headers: [("X-API-Key", apiKey)])
+            #expect(try await limiter.allowedCount(of: request, count: 2) == 2)
+            let keys = try server.cli("--scan", "--pattern", "*").split(separator: "\n").map(String.init)
+            #expect(keys == [try Self.redisKey(policy: "partner", key: apiKey)])
+            #expect(!keys.contains { $0.contains(apiKey) || $0.contains("sk_live") })
+            // The documented reset works: deleting that key gives the client a full quota again.
+            #expect(try server.cli("DEL", keys[0]) == "1")
+            #expect(try await limiter.decideNow(request)?.remaining == 4)
+            await limiter.shutdown()
+        }
 
         @Test("two limiters sharing one Redis enforce one combined limit")
         func twoReplicasShareOneLimit() async throws {
@@ -53,7 +83,7 @@ extension RateLimitTestSuite {
             #expect(Int(field.split(separator: "=").last ?? "").map { (50...60).contains($0) } == true)
             // Another client is unaffected.
             #expect(try await first.decideNow(Fixtures.request("/api/x", ip: "192.0.2.50"))?.remaining == 9)
-            #expect(try server.cli("EXISTS", "shipshape:ratelimit:api:203.0.113.7") == "1")
+            #expect(try server.cli("EXISTS", try Self.redisKey(policy: "api", key: "203.0.113.7")) == "1")
             await first.shutdown()
             await second.shutdown()
         }
@@ -107,7 +137,7 @@ extension RateLimitTestSuite {
             var recovered = false
             for _ in 0..<20 where !recovered {
                 _ = try await limiter.decideNow(other)
-                recovered = try restarted.cli("EXISTS", "shipshape:ratelimit:api:192.0.2.77") == "1"
+                recovered = try restarted.cli("EXISTS", try Self.redisKey(policy: "api", key: "192.0.2.77")) == "1"
                 if !recovered { try await Task.sleep(for: .milliseconds(100)) }
             }
             #expect(recovered)

@@ -27,6 +27,22 @@ struct KeySpec: Sendable, Hashable {
         parts.contains { if case .jwt = $0 { return true } else { return false } }
     }
 
+    /// Lower-case names of the request headers this key reads (`authorization` carries a JWT).
+    var headerNames: [String] {
+        var names: [String] = []
+        for part in parts {
+            switch part {
+            case .ip: continue
+            case .header(let name): names.append(name)
+            case .jwt: names.append(Self.authorizationHeader)
+            }
+        }
+        return names
+    }
+
+    /// The header a `jwt:` key reads its bearer token from.
+    static let authorizationHeader = "authorization"
+
     /// Separates components of a combined key; a control character cannot occur in header values.
     static let separator = "\u{1F}"
     /// Marks a component that fell back to the client IP, so it never equals a header or claim value.

@@ -18,8 +18,6 @@ final class RedisStore: Sendable {
 
     /// How long after a failure Redis is left alone before one request probes it again.
     static let defaultRetryBackoff: Duration = .seconds(1)
-    /// Prefix of every key the limiter writes.
-    static let keyPrefix = "shipshape:ratelimit:"
 
     private struct Health {
         var available = true
@@ -58,7 +56,7 @@ final class RedisStore: Sendable {
             return true
         }
         guard shouldTry else { return eventLoop.makeSucceededFuture(.unavailable) }
-        let redisKey = Self.keyPrefix + policy.configuration.name + ":" + key
+        let redisKey = RedisKeyName.name(prefix: policy.redisKeyPrefix, key: key)
         let interval = String(max(gcra.emissionInterval / GCRAScript.nanosPerMicro, 1))
         let capacity = String(max(gcra.capacity / GCRAScript.nanosPerMicro, 1))
         return evaluate(key: redisKey, interval: interval, capacity: capacity, on: eventLoop)
