@@ -188,7 +188,8 @@ extension RateLimitTestSuite {
             let start = ContinuousClock.now
             let decision = try #require(try await limiter.decideNow(Fixtures.request("/api/")))
             #expect(decision.allowed)
-            #expect(ContinuousClock.now - start < .seconds(2))
+            // Bounded by the command timeout, not by Redis: generous for a loaded machine, finite unlike a hang.
+            #expect(ContinuousClock.now - start < .seconds(10))
             #expect(logs.records.contains { $0.metadata["error"]?.contains("did not answer within 300 ms") == true })
             kill(server.pid, SIGCONT)
             await limiter.shutdown()
