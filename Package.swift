@@ -157,7 +157,12 @@ let package = Package(
         ),
         .target(
             name: "Monitor",
-            dependencies: ["ShipshapeCore", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "ShipshapeCore", "Deploy", "Backup",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
 
@@ -243,6 +248,14 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MonitorTests",
+            dependencies: [
+                "Monitor", "Gateway", "Backup", "ShipshapeCore", "TestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: swiftSettings
         ),

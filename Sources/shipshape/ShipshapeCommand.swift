@@ -16,7 +16,7 @@ struct ShipshapeCommand: AsyncParsableCommand {
             DemoAppCommand.self,
             AuditProject.self, Harden.self, Secrets.self,
             Backup.self,
-            DeployCommand.self, RollbackCommand.self, HistoryCommand.self,
+            DeployCommand.self, RollbackCommand.self, HistoryCommand.self, StatusCommand.self,
         ]
     )
 }

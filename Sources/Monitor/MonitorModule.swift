@@ -1,2 +1,0 @@
-/// The Monitor module; see docs/design.md for its place in Shipshape.
-public enum MonitorModule {}
