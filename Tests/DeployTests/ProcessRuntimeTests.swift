@@ -113,7 +113,7 @@ struct ProcessRuntimeTests {
             try await process.waitUntilListening(timeout: .seconds(10))
         }
         #expect(error?.kind == .processFailed)
-        #expect(error?.userMessage.contains("exited (exit 3)") == true)
+        #expect(error?.userMessage.contains("exited (exit 3)") == true, "\(error?.userMessage ?? "no error")")
         #expect(error?.userMessage.contains("fatal: DATABASE_URL is not set") == true)
     }
 

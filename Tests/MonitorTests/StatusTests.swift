@@ -42,7 +42,7 @@ struct StatusTests {
                     .init(cert: "good.pem", key: "good.key"), .init(cert: "soon.pem", key: "soon.key"),
                 ]),
                 routes: [RouteConfiguration(match: "/", service: "web")],
-                admin: AdminConfiguration(socket: "\(directory.path)/admin.sock")),
+                admin: AdminConfiguration(socket: "\(directory.path)/admin.sock", metrics: nil)),
             services: ["web": web, "worker": worker],
             backup: BackupConfiguration(
                 schedule: "0 2 * * *", store: "backups", encryption: .recipients([identity.recipient.description]), sources: [.files(["files"])]),
