@@ -99,13 +99,13 @@ struct ServiceSourceTests {
         chmod("\(directory.path)/media/hello.txt", 0o640)
         let prepared = try ProcessRunner.run([
             "sh", "-c",
-            "id -u \(user) >/dev/null 2>&1 || useradd -r -M \(user); chown -R \(user) \"$0/pg\" \"$0/redis\" && chmod 755 \"$0\" && su \(user) -s /bin/sh -c \"/usr/lib/postgresql/15/bin/initdb -D '$0/pg/data' -U postgres --auth=trust\"",
+            "id -u \(user) >/dev/null 2>&1 || useradd -r -M \(user); chown -R \(user) \"$0/pg\" \"$0/redis\" \"$0/media\" && chmod 755 \"$0\" && su \(user) -s /bin/sh -c \"/usr/lib/postgresql/15/bin/initdb -D '$0/pg/data' -U postgres --auth=trust\"",
             directory.path,
         ])
         guard prepared.status == 0 else { throw TestSupportError(message: "initdb failed: \(prepared.stderr)") }
     }
 
-    @Test("postgres, redis and a volume path are backed up inside their containers and restore to files")
+    @Test("postgres, redis and a volume path are backed up inside their containers, verify and restore through exec")
     func backupInsideContainers() async throws {
         try await Self.withProject { project, dockerHost in
             let base = project.directory.path
