@@ -11,6 +11,8 @@ public struct BackupLock: Sendable {
     public static let fileName = "lock.json"
     /// How long a lock lives without a refresh: a killed run blocks others at most this long (other hosts).
     public static let defaultLifetime: Duration = .seconds(120)
+    /// Refreshes per lifetime: two refreshes can fail (a slow store) before the lock lapses.
+    static let refreshesPerLifetime = 3
 
     /// What the lock object records.
     public struct Owner: Codable, Sendable, Equatable {
@@ -46,7 +48,7 @@ public struct BackupLock: Sendable {
         let owner = try await acquire(operation: operation)
         let refresher = Task { [self] in
             while !Task.isCancelled {
-                try? await Task.sleep(for: lifetime / 3)
+                try? await Task.sleep(for: lifetime / Self.refreshesPerLifetime)
                 guard !Task.isCancelled else { return }
                 try? await write(refreshed(owner))
             }

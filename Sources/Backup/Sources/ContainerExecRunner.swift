@@ -21,6 +21,7 @@ public struct ContainerExecRunner: DumpCommandRunner {
         self.service = service
     }
 
+    /// Streams the command's standard output (demultiplexed) into `sink`; standard error's tail is kept.
     public func stream(_ command: DumpCommand, into sink: any ByteSink) async throws {
         let tail = StderrTail()
         let code: Int

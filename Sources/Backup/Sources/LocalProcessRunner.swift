@@ -18,6 +18,7 @@ public struct LocalProcessRunner: DumpCommandRunner {
     /// A runner for local processes.
     public init() { Self.ignoreBrokenPipes }
 
+    /// Streams the child's standard output into `sink`, one pipe buffer at a time.
     public func stream(_ command: DumpCommand, into sink: any ByteSink) async throws {
         try await execute(command, input: .none) { execution in
             for try await buffer in execution.standardOutput {
@@ -26,6 +27,7 @@ public struct LocalProcessRunner: DumpCommandRunner {
         }
     }
 
+    /// Runs the child while `body` writes its standard input; its output is drained and dropped.
     public func feed<Result>(_ command: DumpCommand, _ body: (any ByteSink) async throws -> Result) async throws -> Result {
         try await execute(command, input: .inputWriter) { execution in
             // Restore tools print little, but their output must be drained so they never block on it.
