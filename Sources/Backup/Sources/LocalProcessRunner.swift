@@ -82,6 +82,8 @@ public struct LocalProcessRunner: DumpCommandRunner {
         case (let error?, .exited(let code)) where code != 0 && error is SubprocessError:
             // The pipe broke because the child gave up: its exit status and stderr say why.
             throw failure(command, "it exited with status \(code)", tail)
+        case (let error?, _) where error is SubprocessError:
+            throw failure(command, "reading its output or writing its input failed (\(error))", tail)
         case (let error?, _):
             throw error
         case (nil, .exited(let code)) where code != 0:
