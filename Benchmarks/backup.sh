@@ -9,14 +9,20 @@
 # Usage: SCALE=70 Benchmarks/backup.sh   (needs scripts/install-backup-deps.sh; builds shipshape in release
 #        into .build-release, apart from the debug build the tests use)
 #        CONFIG=debug uses a debug build when a release build is out of reach (figures are then pessimistic).
-#        PROFILE=1 also runs the directory backup under valgrind --tool=callgrind (instruction counts are
-#        reproducible on a noisy machine) and prints the top functions.
+#        PROFILE=1 also profiles the directory backup with perf: `perf stat` (CPU time, page faults, context
+#        switches: counts that stay stable on a noisy machine, unlike wall time) and the top symbols of
+#        `perf record`. valgrind 3.19 (Debian 12) crashes on the Swift binary, so callgrind is not used.
+#        FILES_MB=N adds a run of N MB of incompressible files: shipshape vs `tar | age` (pipeline throughput).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 scale=${SCALE:-70}
 work=$(mktemp -d /tmp/shipshape-bench-XXXX)
 chmod 755 "$work"  # the PostgreSQL server runs as an unprivileged user
-cleanup() { [ -n "${pg_pid:-}" ] && kill "$pg_pid" 2>/dev/null; [ -n "${s3_pid:-}" ] && kill "$s3_pid" 2>/dev/null; rm -rf "$work"; }
+cleanup() {
+  [ -n "${pg_pid:-}" ] && kill "$pg_pid" 2>/dev/null; [ -n "${s3_pid:-}" ] && kill "$s3_pid" 2>/dev/null
+  for _ in $(seq 50); do kill -0 "${pg_pid:-0}" 2>/dev/null || break; sleep 0.1; done  # the server removes its files on exit
+  rm -rf "$work"
+}
 trap cleanup EXIT
 
 config=${CONFIG:-release}
@@ -86,8 +92,21 @@ print(f"ratio s3/(pg_dump|age)    = {s3/age:.2f}x")
 print(f"ratio local/pg_dump       = {local/dump:.2f}x")
 print(f"ratio local/(gzip|gpg)    = {local/gpg:.2f}x (goal < 1.0x)")
 PY
+if [ -n "${FILES_MB:-}" ]; then
+  mkdir -p "$work/files" && head -c "$((FILES_MB * 1000000))" /dev/urandom > "$work/files/blob.bin"
+  printf 'project: files\nbackup:\n  store: store-files\n  encryption: { recipients: [%s] }\n  sources:\n    - files: [files]\n' \
+    "$recipient" > "$work/files.yml"
+  tar -cf - -C "$work" files > /dev/null
+  read -r t_tar _ <<<"$(measure "tar -cf - -C $work files | age -r $recipient > $work/files.tar.age")"
+  read -r t_files rss_files <<<"$(measure "cd $work && $bin backup run -c files.yml")"
+  printf '%-42s %8s s\n' "tar | age ($FILES_MB MB random)" "$t_tar"
+  printf '%-42s %8s s   peak RSS %s MB (incl. tar)\n' "shipshape backup run (files)" "$t_files" "$((rss_files / 1024))"
+  python3 -c "import sys; print(f'ratio files/(tar|age)      = {float(sys.argv[1])/float(sys.argv[2]):.2f}x')" "$t_files" "$t_tar"
+fi
 if [ "${PROFILE:-0}" = 1 ]; then
-  echo "profiling (callgrind, directory store)…" >&2
-  (cd "$work" && valgrind --tool=callgrind --callgrind-out-file="$work/callgrind.out" "$bin" backup run -c shipshape.yml >/dev/null 2>&1)
-  callgrind_annotate "$work/callgrind.out" 2>/dev/null | sed -n '1,40p' | grep -E 'PROGRAM TOTALS|^ *[0-9,]+ ' | head -25
+  echo "profiling (perf, directory store)…" >&2
+  (cd "$work" && perf stat -e task-clock,page-faults,context-switches -x, -o "$work/stat.txt" "$bin" backup run -c shipshape.yml >/dev/null 2>&1) || true
+  grep -v '^#' "$work/stat.txt" | awk -F, 'NF > 2 { printf "perf stat: %s %s\n", $3, $1 }'
+  (cd "$work" && perf record -q -o "$work/perf.data" "$bin" backup run -c shipshape.yml >/dev/null 2>&1) || true
+  perf report -i "$work/perf.data" --no-children --sort dso,symbol --stdio 2>/dev/null | grep '%' | head -12 | cut -c1-100 || true
 fi

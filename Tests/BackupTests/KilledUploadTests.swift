@@ -7,8 +7,8 @@ import TestSupport
 /// The real binary, killed with SIGKILL in the middle of a multipart upload to S3.
 @Suite("backup run killed mid-upload", .serialized)
 struct KilledUploadTests {
-    /// Large enough for several 8 MiB parts, so the kill lands between parts.
-    static let payloadBytes = 64 << 20
+    /// Large enough for many 8 MiB parts, so the kill lands long before the upload could complete.
+    static let payloadBytes = 128 << 20
     static let pollInterval: Duration = .milliseconds(100)
     /// Upper bound on waiting for the upload to start (a loaded machine builds and signs slowly).
     static let startTimeout: Duration = .seconds(180)
@@ -53,7 +53,7 @@ struct KilledUploadTests {
             #expect(run.waitForExit(timeout: Self.exitTimeout) == 128 + SIGKILL)
 
             // What it left: a pending multipart upload, no manifest, so nothing listed.
-            #expect(try await !store.pendingUploads(prefix: "shop/").isEmpty)
+            #expect(try await !store.pendingUploads(prefix: "shop/").isEmpty, "\(run.output)")
             let list = try ProcessRunner.run(
                 [try ShipshapeProcess.binaryPath(), "backup", "list", "-c", "shipshape.yml"], environment: environment,
                 currentDirectory: directory.path)

@@ -25,6 +25,7 @@ public struct BackupRestorer: Sendable {
     /// `NAME.pgdump`/`NAME.sql`, Redis as `NAME.rdb`, files extracted under `NAME/`. With `database`,
     /// a PostgreSQL part is restored with pg_restore into that (new) database instead.
     public func restore(id: String, source: String?, to directory: String, database: String? = nil) async throws -> [Restored] {
+        AllocatorTuning.apply
         let catalog = BackupCatalog(store: store, project: settings.project)
         let manifest = try await catalog.manifest(id)
         let parts = manifest.parts.filter { source == nil || $0.name == source || $0.kind == source }

@@ -104,6 +104,7 @@ public struct BackupRunner: Sendable {
     /// Runs a backup now; on any failure the partial objects are removed and no manifest is written.
     /// Holds the store's `BackupLock` throughout: a second run or prune fails fast instead of interleaving.
     public func run(now: Date = Date(), progress: (@Sendable (Progress) -> Void)? = nil) async throws -> BackupManifest {
+        AllocatorTuning.apply
         let recipients = try settings.recipients()
         return try await BackupLock(store: store, project: settings.project).withLock(operation: "backup run") {
             try await runLocked(now: now, recipients: recipients, progress: progress)

@@ -23,6 +23,7 @@ public struct BackupVerifier: Sendable {
 
     /// Verifies backup `id` (the newest when nil) and stores `verification.json` beside it.
     public func verify(id: String? = nil) async throws -> VerificationResult {
+        AllocatorTuning.apply
         let catalog = BackupCatalog(store: store, project: settings.project)
         var chosen = id
         if chosen == nil { chosen = try await catalog.entries().first?.manifest.id }
