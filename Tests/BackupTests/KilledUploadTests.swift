@@ -7,9 +7,14 @@ import TestSupport
 /// The real binary, killed with SIGKILL in the middle of a multipart upload to S3.
 @Suite("backup run killed mid-upload", .serialized)
 struct KilledUploadTests {
-    /// Large enough for many 8 MiB parts, so the kill lands long before the upload could complete.
-    static let payloadBytes = 128 << 20
+    /// Large enough for many 8 MiB parts, so the upload is seen in progress.
+    static let payloadBytes = 64 << 20
     static let pollInterval: Duration = .milliseconds(100)
+    /// How long each look at the run's exit waits.
+    static let exitPoll = 0.01
+    /// The slowed tar passes 1 MiB every 0.1 s (~10 MB/s): the 64 MiB upload stays open for seconds.
+    static let throttleChunk = 1 << 20
+    static let throttlePause = 0.1
     /// Upper bound on waiting for the upload to start (a loaded machine builds and signs slowly).
     static let startTimeout: Duration = .seconds(180)
     static let exitTimeout: Double = 10
@@ -39,12 +44,27 @@ struct KilledUploadTests {
                 """)
             let store = try S3Store(url: "s3://\(S3StoreTests.bucket)/prod", environment: environment)
 
-            let run = try ShipshapeProcess(["backup", "run", "-c", "shipshape.yml"], directory: directory.path, environment: environment)
+            // The real tar, slowed down, so the upload is still running when the test (sharing a loaded machine
+            // with the other suites) gets to look; the second run uses the plain one.
+            try directory.write(
+                "slow/tar",
+                """
+                #!/bin/sh
+                /usr/bin/tar "$@" | python3 -c '
+                import sys, time
+                while chunk := sys.stdin.buffer.read(\(Self.throttleChunk)):
+                    sys.stdout.buffer.write(chunk); sys.stdout.buffer.flush(); time.sleep(\(Self.throttlePause))
+                '
+                """)
+            chmod("\(directory.path)/slow/tar", 0o755)
+            var slowed = environment
+            slowed["PATH"] = "\(directory.path)/slow:" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+            let run = try ShipshapeProcess(["backup", "run", "-c", "shipshape.yml"], directory: directory.path, environment: slowed)
             defer { run.stop() }
             let clock = ContinuousClock()
             let deadline = clock.now + Self.startTimeout
             var pending: [(key: String, uploadID: String)] = []
-            while pending.isEmpty, clock.now < deadline, run.waitForExit(timeout: 0) == nil {
+            while pending.isEmpty, clock.now < deadline, run.waitForExit(timeout: Self.exitPoll) == nil {
                 try await Task.sleep(for: Self.pollInterval)
                 pending = try await store.pendingUploads(prefix: "shop/")
             }

@@ -1,5 +1,6 @@
 import Foundation
 import Subprocess
+import SystemPackage
 import Synchronization
 
 /// Runs commands as local child processes with swift-subprocess, streaming through pipes.
@@ -53,7 +54,7 @@ public struct LocalProcessRunner: DumpCommandRunner {
         let environment = Dictionary(
             uniqueKeysWithValues: command.environment.map { (Environment.Key(stringLiteral: $0.key), Optional($0.value)) })
         let configuration = Configuration(
-            executable: .name(command.program), arguments: Arguments(command.arguments),
+            executable: Self.executable(command), arguments: Arguments(command.arguments),
             environment: .inherit.updating(environment))
         // The body's outcome is kept here rather than returned, so the exit status can decide which error wins.
         var value: Value?
@@ -94,6 +95,18 @@ public struct LocalProcessRunner: DumpCommandRunner {
             guard let value else { throw failure(command, "it produced no result", tail) }
             return value
         }
+    }
+
+    /// The program's path, found on PATH here: swift-subprocess would otherwise try to spawn it from every
+    /// PATH directory in turn (a fork per miss, measured at 7–17 per command on a typical PATH).
+    static func executable(_ command: DumpCommand) -> Executable {
+        guard !command.program.contains("/") else { return .path(FilePath(command.program)) }
+        let path = command.environment["PATH"] ?? ProcessInfo.processInfo.environment["PATH"] ?? ""
+        for directory in path.split(separator: ":") where !directory.isEmpty {
+            let candidate = "\(directory)/\(command.program)"
+            if access(candidate, X_OK) == 0 { return .path(FilePath(candidate)) }
+        }
+        return .name(command.program)
     }
 
     private func failure(_ command: DumpCommand, _ detail: String, _ tail: StderrTail) -> BackupError {

@@ -53,7 +53,8 @@ final class S3MultipartWriter: ObjectWriter {
 
     func abort() async {
         buffer = []
-        inFlight?.cancel()
+        // Let the part in flight end first (not cancelled mid-body): an abort must come after it on the
+        // server, or the server could still be storing that part once the upload is gone.
         _ = await inFlight?.result
         inFlight = nil
         guard let uploadID else { return }
