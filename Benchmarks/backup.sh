@@ -1,24 +1,36 @@
 #!/bin/bash
 # Backup benchmark: a pgbench database (SCALE=70 ≈ 1 GB; set SCALE lower to save time) backed up by
-#   1. pg_dump -Fc > file                        (the anchor: goal shipshape ≤ 1.1× this)
-#   2. pg_dump -Fc | gpg --symmetric              (the script Shipshape replaces: goal faster)
-#   3. shipshape backup run → local directory
-#   4. shipshape backup run → S3 (moto on loopback)
+#   1. pg_dump -Fc > file                        (the floor)
+#   2. pg_dump -Fc | age -r KEY > file            (the anchor: goal shipshape ≤ 1.1× this)
+#   3. pg_dump | gzip | gpg --symmetric           (the script Shipshape replaces: goal faster)
+#   4. shipshape backup run → local directory
+#   5. shipshape backup run → S3 (moto on loopback)
 # in one run, printing wall times, ratios and shipshape's peak RSS.
-# Usage: SCALE=70 Benchmarks/backup.sh   (needs scripts/install-backup-deps.sh; builds shipshape in release)
+# Usage: SCALE=70 Benchmarks/backup.sh   (needs scripts/install-backup-deps.sh; builds shipshape in release
+#        into .build-release, apart from the debug build the tests use)
 #        CONFIG=debug uses a debug build when a release build is out of reach (figures are then pessimistic).
+#        PROFILE=1 also profiles the directory backup with perf: `perf stat` (CPU time, page faults, context
+#        switches: counts that stay stable on a noisy machine, unlike wall time) and the top symbols of
+#        `perf record`. valgrind 3.19 (Debian 12) crashes on the Swift binary, so callgrind is not used.
+#        FILES_MB=N adds a run of N MB of incompressible files: shipshape vs `tar | age` (pipeline throughput).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 scale=${SCALE:-70}
 work=$(mktemp -d /tmp/shipshape-bench-XXXX)
 chmod 755 "$work"  # the PostgreSQL server runs as an unprivileged user
-cleanup() { [ -n "${pg_pid:-}" ] && kill "$pg_pid" 2>/dev/null; [ -n "${s3_pid:-}" ] && kill "$s3_pid" 2>/dev/null; rm -rf "$work"; }
+cleanup() {
+  [ -n "${pg_pid:-}" ] && kill "$pg_pid" 2>/dev/null; [ -n "${s3_pid:-}" ] && kill "$s3_pid" 2>/dev/null
+  for _ in $(seq 50); do kill -0 "${pg_pid:-0}" 2>/dev/null || break; sleep 0.1; done  # the server removes its files on exit
+  rm -rf "$work"
+}
 trap cleanup EXIT
 
 config=${CONFIG:-release}
 echo "building shipshape ($config)…" >&2
-swift build -c "$config" --product shipshape --package-path "$root" >/dev/null
-bin="$root/.build/$config/shipshape"
+scratch="$root/.build-$config"
+[ "$config" = debug ] && scratch="$root/.build"
+swift build -c "$config" --product shipshape --package-path "$root" --scratch-path "$scratch" >/dev/null
+bin="$scratch/$config/shipshape"
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 pg_pid=$(bash "$root/scripts/postgres.sh" start "$work/pg" "$port" 2>/dev/null </dev/null | tail -1)
@@ -59,7 +71,8 @@ PY
 # Warm the page cache once so the first timed command does not pay for it.
 pg_dump -Fc bench > /dev/null
 read -r t_dump _ <<<"$(measure "pg_dump -Fc bench > $work/plain.dump")"
-read -r t_gpg _ <<<"$(measure "pg_dump -Fc bench | gpg --batch --yes --symmetric --pinentry-mode loopback --passphrase-file $work/pass.txt -o $work/plain.dump.gpg")"
+read -r t_age _ <<<"$(measure "pg_dump -Fc bench | age -r $recipient > $work/plain.dump.age")"
+read -r t_gpg _ <<<"$(measure "pg_dump bench | gzip | gpg --batch --yes --symmetric --pinentry-mode loopback --passphrase-file $work/pass.txt -o $work/plain.sql.gz.gpg")"
 read -r t_local rss_local <<<"$(measure "cd $work && $bin backup run -c shipshape.yml")"
 read -r t_s3 rss_s3 <<<"$(measure "cd $work && AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_ENDPOINT_URL_S3=http://127.0.0.1:$s3port $bin backup run -c shipshape-s3.yml")"
 dump_size=$(stat -c %s "$work/plain.dump")
@@ -67,13 +80,33 @@ dump_size=$(stat -c %s "$work/plain.dump")
 echo "build: $config"
 echo "database: pgbench -s $scale ($size), pg_dump -Fc output $((dump_size / 1048576)) MiB"
 printf '%-42s %8s s\n' "pg_dump -Fc > file" "$t_dump"
-printf '%-42s %8s s\n' "pg_dump -Fc | gpg --symmetric" "$t_gpg"
+printf '%-42s %8s s\n' "pg_dump -Fc | age" "$t_age"
+printf '%-42s %8s s\n' "pg_dump | gzip | gpg --symmetric" "$t_gpg"
 printf '%-42s %8s s   peak RSS %s MB (incl. pg_dump)\n' "shipshape backup run → directory" "$t_local" "$((rss_local / 1024))"
 printf '%-42s %8s s   peak RSS %s MB (incl. pg_dump)\n' "shipshape backup run → S3 (moto)" "$t_s3" "$((rss_s3 / 1024))"
-python3 - "$t_dump" "$t_gpg" "$t_local" "$t_s3" <<'PY'
+python3 - "$t_dump" "$t_age" "$t_gpg" "$t_local" "$t_s3" <<'PY'
 import sys
-dump, gpg, local, s3 = map(float, sys.argv[1:])
-print(f"ratio local/pg_dump = {local/dump:.2f}x (goal <= 1.1x)")
-print(f"ratio s3/pg_dump    = {s3/dump:.2f}x")
-print(f"ratio local/gpg     = {local/gpg:.2f}x (goal < 1.0x)")
+dump, age, gpg, local, s3 = map(float, sys.argv[1:])
+print(f"ratio local/(pg_dump|age) = {local/age:.2f}x (goal <= 1.1x)")
+print(f"ratio s3/(pg_dump|age)    = {s3/age:.2f}x")
+print(f"ratio local/pg_dump       = {local/dump:.2f}x")
+print(f"ratio local/(gzip|gpg)    = {local/gpg:.2f}x (goal < 1.0x)")
 PY
+if [ -n "${FILES_MB:-}" ]; then
+  mkdir -p "$work/files" && head -c "$((FILES_MB * 1000000))" /dev/urandom > "$work/files/blob.bin"
+  printf 'project: files\nbackup:\n  store: store-files\n  encryption: { recipients: [%s] }\n  sources:\n    - files: [files]\n' \
+    "$recipient" > "$work/files.yml"
+  tar -cf - -C "$work" files > /dev/null
+  read -r t_tar _ <<<"$(measure "tar -cf - -C $work files | age -r $recipient > $work/files.tar.age")"
+  read -r t_files rss_files <<<"$(measure "cd $work && $bin backup run -c files.yml")"
+  printf '%-42s %8s s\n' "tar | age ($FILES_MB MB random)" "$t_tar"
+  printf '%-42s %8s s   peak RSS %s MB (incl. tar)\n' "shipshape backup run (files)" "$t_files" "$((rss_files / 1024))"
+  python3 -c "import sys; print(f'ratio files/(tar|age)      = {float(sys.argv[1])/float(sys.argv[2]):.2f}x')" "$t_files" "$t_tar"
+fi
+if [ "${PROFILE:-0}" = 1 ]; then
+  echo "profiling (perf, directory store)…" >&2
+  (cd "$work" && perf stat -e task-clock,page-faults,context-switches -x, -o "$work/stat.txt" "$bin" backup run -c shipshape.yml >/dev/null 2>&1) || true
+  grep -v '^#' "$work/stat.txt" | awk -F, 'NF > 2 { printf "perf stat: %s %s\n", $3, $1 }'
+  (cd "$work" && perf record -q -o "$work/perf.data" "$bin" backup run -c shipshape.yml >/dev/null 2>&1) || true
+  perf report -i "$work/perf.data" --no-children --sort dso,symbol --stdio 2>/dev/null | grep '%' | head -12 | cut -c1-100 || true
+fi

@@ -1,9 +1,11 @@
 #!/bin/bash
 # Installs what the Backup tests and benchmark need on a fresh Debian 12: PostgreSQL (server + client
-# tools), Redis, the age tool, tar, curl, gnupg (the benchmark's anchor) and moto's S3 server.
+# tools), Redis, the age tool, tar, curl, gnupg (the benchmark's anchor), moto's S3 server, Podman with runc
+# and busybox (the `service:` source tests run PostgreSQL and Redis in containers) and valgrind (profiling).
 # Idempotent and non-interactive.
 set -euo pipefail
-packages=(postgresql postgresql-client redis-server redis-tools age tar curl gnupg python3-pip)
+packages=(postgresql postgresql-client postgresql-contrib redis-server redis-tools age tar curl gnupg python3-pip
+  podman runc busybox-static valgrind)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -22,6 +22,8 @@ public struct BackupError: UserFacingError, Equatable {
         case command
         /// The configuration cannot be used for this operation.
         case configuration
+        /// Another `backup run` or `prune` holds the store's lock.
+        case locked
         /// A stored file's SHA-256 differs from the manifest, or a verification check failed.
         case verification
     }

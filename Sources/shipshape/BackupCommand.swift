@@ -54,18 +54,10 @@ extension ShipshapeCommand.Backup {
         func run() async throws {
             let settings = try options.settings()
             let json = options.json
-            let terminal = isatty(STDOUT_FILENO) == 1 && !json
+            let printer = json ? nil : BackupProgressPrinter(terminal: isatty(STDOUT_FILENO) == 1)
             let manifest = try await withCLIErrors {
                 try await BackupRunner(settings: settings, store: try settings.makeStore()).run { progress in
-                    guard !json else { return }
-                    let rate = progress.elapsed > 0 ? Double(progress.bytes) / progress.elapsed : 0
-                    let line = "\(progress.part): \(ByteFormat.string(progress.bytes)) at \(ByteFormat.string(Int(rate)))/s"
-                    if terminal && !progress.done {
-                        // Written unbuffered so the line updates in place.
-                        FileHandle.standardOutput.write(Data("\r\(line)".utf8))
-                    } else if progress.done {
-                        print((terminal ? "\r" : "") + line + " — done in \(String(format: "%.1f", progress.elapsed)) s")
-                    }
+                    printer?.report(progress)
                 }
             }
             if json {

@@ -1,6 +1,7 @@
 import Foundation
 import ShipshapeCore
 import Testing
+import TestSupport
 
 @testable import Backup
 
@@ -34,13 +35,54 @@ struct BackupSettingsTests {
         #expect(store.location == "s3://bucket/prefix")
     }
 
-    @Test("a service: source gives a clear error until the Docker Engine client exists")
-    func serviceSource() throws {
-        let error = #expect(throws: BackupError.self) {
-            _ = try PostgresSource(.init(service: "postgres"), resolve: { $0 }, runner: LocalProcessRunner())
-        }
-        #expect(error?.kind == .configuration)
-        #expect(error?.userMessage.contains("host:") == true)
+    @Test("a service: source with no reachable Docker Engine fails the run naming DOCKER_HOST, and nothing is stored")
+    func serviceSourceWithoutEngine() async throws {
+        let directory = try TemporaryDirectory(prefix: "noengine")
+        defer { directory.remove() }
+        var settings = BackupSettings(
+            project: "shop",
+            configuration: BackupConfiguration(
+                store: "store", encryption: .recipients([X25519Identity.generate().recipient.description]),
+                retention: .init(daily: 1), sources: [.postgres(.init(service: "postgres", user: "postgres"))]),
+            baseDirectory: directory.path)
+        settings.dockerEnvironment = ["DOCKER_HOST": "unix://\(directory.path)/no-engine.sock"]
+        let store = try settings.makeStore()
+        let error = await #expect(throws: BackupError.self) { _ = try await BackupRunner(settings: settings, store: store).run() }
+        #expect(error?.userMessage.contains("DOCKER_HOST") == true, "\(String(describing: error))")
+        #expect(try await store.list(prefix: "shop/").isEmpty)
+    }
+
+    @Test("files entries SERVICE:/path go to that service's container; other entries stay host paths")
+    func filesSplit() {
+        let (host, services) = FilesSource.split(["media/", "uploads:/var/www/media", "config", "uploads:/etc/app", "db:/data", "a:b"])
+        #expect(host == ["media/", "config", "a:b"])
+        #expect(services.map(\.service) == ["uploads", "db"])
+        #expect(services.first?.paths == ["/var/www/media", "/etc/app"])
+    }
+
+    @Test("a files source predicts the exact size of the tar stream it writes")
+    func tarSizeEstimate() async throws {
+        let directory = try TemporaryDirectory(prefix: "tarsize")
+        defer { directory.remove() }
+        try directory.write("app/a.txt", "hello")
+        try directory.write("app/deep/b.bin", String(repeating: "x", count: 100_000))
+        try directory.write("app/deep/c.bin", String(repeating: "y", count: 512))
+        let source = FilesSource(paths: ["app"], baseDirectory: directory.path)
+        let sink = DiscardingSink()
+        try await LocalProcessRunner().stream(source.part(name: "files").command, into: sink)
+        #expect(source.archiveSize() == sink.byteCount)
+    }
+
+    @Test("progress computes percent, rate and time left from an estimate, and never shows 100% early")
+    func progressEstimate() {
+        let halfway = BackupRunner.Progress(part: "files", bytes: 50 << 20, elapsed: 5, done: false, expected: 100 << 20)
+        #expect(halfway.percent == 50)
+        #expect(halfway.rate == Double(10 << 20))
+        #expect(halfway.secondsRemaining == 5)
+        let beyond = BackupRunner.Progress(part: "db", bytes: 120 << 20, elapsed: 5, done: false, expected: 100 << 20)
+        #expect(beyond.percent == 99)
+        #expect(beyond.secondsRemaining == 0)
+        #expect(BackupRunner.Progress(part: "redis", bytes: 1, elapsed: 1, done: false).secondsRemaining == nil)
     }
 
     @Test("a missing password file fails before anything is dumped")

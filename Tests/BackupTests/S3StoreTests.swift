@@ -9,18 +9,17 @@ import TestSupport
 struct S3StoreTests {
     static let bucket = "backups"
 
+    /// Runs `body` against a moto that checks signatures; the environment holds the one key it accepts.
     static func withS3(_ body: (LaunchedServer, [String: String]) async throws -> Void) async throws {
         guard ProcessRunner.isInstalled("moto_server") else {
             throw TestSupportError(message: "moto_server is not installed: run scripts/install-backup-deps.sh")
         }
-        let server = try ServerLauncher.s3()
+        let server = try ServerLauncher.s3(bucket: bucket)
         defer { server.stop() }
         let environment = [
-            "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_REGION": "us-east-1",
-            "AWS_ENDPOINT_URL_S3": server.location,
+            "AWS_SHARED_CREDENTIALS_FILE": server.credentialsFile ?? "", "AWS_REGION": "us-east-1",
+            "AWS_ENDPOINT_URL_S3": server.location, "HOME": "/nonexistent",
         ]
-        let created = try ProcessRunner.run(["curl", "-sf", "-X", "PUT", "\(server.location)/\(bucket)"])
-        guard created.status == 0 else { throw TestSupportError(message: "cannot create the bucket: \(created.stderr)") }
         try await body(server, environment)
     }
 
@@ -59,10 +58,40 @@ struct S3StoreTests {
             let store = try S3Store(url: "s3://\(Self.bucket)", environment: environment, partSize: 5 << 20)
             let writer = try await store.makeWriter(key: "shop/x/part.age")
             try await writer.write([UInt8](repeating: 1, count: 6 << 20)[...])
+            #expect(try await store.pendingUploads(prefix: "shop/").map(\.key) == ["shop/x/part.age"])
             await writer.abort()
             #expect(try await store.list(prefix: "shop/").isEmpty)
-            let uploads = try ProcessRunner.run(["curl", "-s", "\(server.location)/\(Self.bucket)?uploads"])
-            #expect(!uploads.stdout.contains("<UploadId>"), "\(uploads.stdout)")
+            #expect(try await store.pendingUploads(prefix: "shop/").isEmpty)
+        }
+    }
+
+    @Test("the server checks signatures: a wrong secret key is refused with an error naming the credentials")
+    func wrongSecret() async throws {
+        try await Self.withS3 { server, environment in
+            let good = try S3Store(url: "s3://\(Self.bucket)/prod", environment: environment)
+            try await good.put(key: "shop/ok", bytes: Array("signed".utf8))
+            let credentials = try #require(S3Store.credentials(environment))
+            let wrong = try S3Store(url: "s3://\(Self.bucket)/prod", environment: [
+                "AWS_ACCESS_KEY_ID": credentials.accessKey, "AWS_SECRET_ACCESS_KEY": credentials.secretKey + "x",
+                "AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL_S3": server.location,
+            ])
+            let error = await #expect(throws: BackupError.self) { _ = try await wrong.list(prefix: "shop/") }
+            #expect(error?.userMessage.contains("SignatureDoesNotMatch") == true, "\(String(describing: error))")
+            #expect(error?.userMessage.contains("AWS_SECRET_ACCESS_KEY") == true)
+            // Unsigned requests are refused too: the check is real, not a formality.
+            let unsigned = try ProcessRunner.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "\(server.location)/\(Self.bucket)/prod/shop/ok"])
+            #expect(unsigned.stdout != "200")
+            #expect(String(decoding: try await good.get(key: "shop/ok"), as: UTF8.self) == "signed")
+        }
+    }
+
+    @Test("a lock object is created only once: a second exclusive create is refused")
+    func exclusiveCreate() async throws {
+        try await Self.withS3 { _, environment in
+            let store = try S3Store(url: "s3://\(Self.bucket)/prod", environment: environment)
+            #expect(try await store.createExclusively(key: "shop/lock.json", bytes: Array("a".utf8)))
+            #expect(try await !store.createExclusively(key: "shop/lock.json", bytes: Array("b".utf8)))
+            #expect(String(decoding: try await store.get(key: "shop/lock.json"), as: UTF8.self) == "a")
         }
     }
 

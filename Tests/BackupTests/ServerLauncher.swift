@@ -41,10 +41,14 @@ enum ServerLauncher {
         return LaunchedServer(pid: pid, port: port, location: directory.path)
     }
 
-    static func s3() throws -> LaunchedServer {
+    /// moto checking every SigV4 signature, with `bucket` created and the only valid key written to
+    /// `credentialsFile` (shared-credentials format).
+    static func s3(bucket: String) throws -> LaunchedServer {
         let port = try ProcessRunner.freePort()
-        let pid = try start("s3.sh", ["start", String(port)])
-        return LaunchedServer(pid: pid, port: port, location: "http://127.0.0.1:\(port)")
+        let directory = try TemporaryDirectory(prefix: "s3")
+        let credentials = "\(directory.path)/credentials"
+        let pid = try start("s3.sh", ["start-auth", String(port), credentials, bucket])
+        return LaunchedServer(pid: pid, port: port, location: "http://127.0.0.1:\(port)", credentialsFile: credentials)
     }
 }
 
@@ -53,6 +57,8 @@ struct LaunchedServer: Sendable {
     let pid: Int32
     let port: Int
     let location: String
+    /// For S3: the shared-credentials file holding the key the server accepts.
+    var credentialsFile: String? = nil
 
     func stop() {
         kill(pid, SIGTERM)

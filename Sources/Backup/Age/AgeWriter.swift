@@ -61,7 +61,10 @@ public final class AgeWriter: ByteSink {
         let box = try ChaChaPoly.seal(pending, using: payloadKey, nonce: Self.nonce(counter: counter, last: last))
         counter += 1
         pending.removeAll(keepingCapacity: true)
-        var sealed = [UInt8](box.ciphertext)
+        // One allocation of the final size: appending the tag to a copied ciphertext would reallocate.
+        var sealed = [UInt8]()
+        sealed.reserveCapacity(box.ciphertext.count + Self.tagSize)
+        sealed += box.ciphertext
         sealed += box.tag
         try await downstream.write(sealed[...])
     }

@@ -25,6 +25,7 @@ public struct BackupRestorer: Sendable {
     /// `NAME.pgdump`/`NAME.sql`, Redis as `NAME.rdb`, files extracted under `NAME/`. With `database`,
     /// a PostgreSQL part is restored with pg_restore into that (new) database instead.
     public func restore(id: String, source: String?, to directory: String, database: String? = nil) async throws -> [Restored] {
+        AllocatorTuning.apply
         let catalog = BackupCatalog(store: store, project: settings.project)
         let manifest = try await catalog.manifest(id)
         let parts = manifest.parts.filter { source == nil || $0.name == source || $0.kind == source }
@@ -34,22 +35,38 @@ public struct BackupRestorer: Sendable {
                 hint: "Its sources are: \(manifest.parts.map(\.name).joined(separator: ", ")).")
         }
         let identities = try settings.identities()
-        let verifier = BackupVerifier(settings: settings, store: store, runner: runner)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let services = ServiceRunners(project: settings.project, environment: settings.dockerEnvironment)
+        do {
+            let restored = try await restore(parts, of: id, identities: identities, to: directory, database: database, services: services)
+            await services.shutdown()
+            return restored
+        } catch {
+            await services.shutdown()
+            throw error
+        }
+    }
+
+    private func restore(
+        _ parts: [BackupManifest.Part], of id: String, identities: [any AgeIdentity], to directory: String,
+        database: String?, services: ServiceRunners
+    ) async throws -> [Restored] {
+        let verifier = BackupVerifier(settings: settings, store: store, runner: runner)
         var restored: [Restored] = []
         for part in parts {
-            let sink: any ByteSink
             let destination: String
-            if let database, part.kind == "postgres", let postgres = try verifier.postgresSource() {
+            if let database, part.kind == "postgres", let postgres = try await verifier.postgresSource(services: services) {
                 _ = try await postgres.query("CREATE DATABASE \(database)", database: "postgres")
-                sink = try await runner.startWithInput(DumpCommand(
-                    "pg_restore", ["--no-owner", "--exit-on-error", "--dbname=\(database)"],
-                    environment: postgres.environment(database: database)))
+                try await postgres.restore(database: database, privileges: true) { sink in
+                    _ = try await verifier.readPart(part, backup: id, identities: identities, into: sink)
+                }
                 destination = "database \(database)"
             } else if part.kind == "files" {
                 destination = "\(directory)/\(part.name)"
                 try FileManager.default.createDirectory(atPath: destination, withIntermediateDirectories: true)
-                sink = try await runner.startWithInput(FilesSource.extractCommand(into: destination))
+                _ = try await runner.feed(FilesSource.extractCommand(into: destination)) { sink in
+                    try await verifier.readPart(part, backup: id, identities: identities, into: sink)
+                }
             } else {
                 let suffix = ["postgres": "pgdump", "postgres-globals": "sql", "redis": "rdb"][part.kind] ?? "bin"
                 destination = "\(directory)/\(part.name).\(suffix)"
@@ -57,9 +74,9 @@ public struct BackupRestorer: Sendable {
                 guard !FileManager.default.fileExists(atPath: destination) else {
                     throw BackupError(.store, "\(destination) already exists", hint: "Restore into an empty directory (--to).")
                 }
-                sink = try await DirectoryStore(root: directory).makeWriter(key: "\(part.name).\(suffix)")
+                let sink = try await DirectoryStore(root: directory).makeWriter(key: "\(part.name).\(suffix)")
+                _ = try await verifier.readPart(part, backup: id, identities: identities, into: sink)
             }
-            _ = try await verifier.readPart(part, backup: id, identities: identities, into: sink)
             restored.append(Restored(part: part.name, destination: destination))
         }
         return restored

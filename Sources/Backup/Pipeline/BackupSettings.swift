@@ -11,6 +11,8 @@ public struct BackupSettings: Sendable {
     public var baseDirectory: String
     /// An age identity file for decryption (X25519 recipients); from `--identity` or `encryption.identity_file`.
     public var identityFile: String?
+    /// Where `DOCKER_HOST` (and TLS settings) for `service:` sources are read; the process environment.
+    public var dockerEnvironment: [String: String] = ProcessInfo.processInfo.environment
 
     /// Settings for `project`.
     public init(project: String, configuration: BackupConfiguration, baseDirectory: String, identityFile: String? = nil) {

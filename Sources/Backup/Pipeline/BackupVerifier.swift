@@ -23,6 +23,7 @@ public struct BackupVerifier: Sendable {
 
     /// Verifies backup `id` (the newest when nil) and stores `verification.json` beside it.
     public func verify(id: String? = nil) async throws -> VerificationResult {
+        AllocatorTuning.apply
         let catalog = BackupCatalog(store: store, project: settings.project)
         var chosen = id
         if chosen == nil { chosen = try await catalog.entries().first?.manifest.id }
@@ -31,7 +32,23 @@ public struct BackupVerifier: Sendable {
         }
         let manifest = try await catalog.manifest(id)
         let identities = try settings.identities()
-        let postgres = try postgresSource()
+        let services = ServiceRunners(project: settings.project, environment: settings.dockerEnvironment)
+        do {
+            let result = try await verify(manifest, identities: identities, services: services)
+            await services.shutdown()
+            return result
+        } catch {
+            await services.shutdown()
+            throw error
+        }
+    }
+
+    private func verify(
+        _ manifest: BackupManifest, identities: [any AgeIdentity], services: ServiceRunners
+    ) async throws -> VerificationResult {
+        let id = manifest.id
+        let catalog = BackupCatalog(store: store, project: settings.project)
+        let postgres = try await postgresSource(services: services)
         var checks: [VerificationResult.Check] = []
         var checkedPrimary = false
         for part in manifest.parts {
@@ -39,10 +56,9 @@ public struct BackupVerifier: Sendable {
                 let scratch = "shipshape_verify_\(UUID().uuidString.lowercased().prefix(8))"
                 do {
                     _ = try await postgres.query("CREATE DATABASE \(scratch)", database: "postgres")
-                    let restore = try await runner.startWithInput(
-                        DumpCommand("pg_restore", ["--no-owner", "--no-privileges", "--exit-on-error", "--dbname=\(scratch)"],
-                                    environment: postgres.environment(database: scratch)))
-                    checks.append(try await readPart(part, backup: id, identities: identities, into: restore))
+                    checks.append(try await postgres.restore(database: scratch, privileges: false) { sink in
+                        try await readPart(part, backup: id, identities: identities, into: sink)
+                    })
                     let counts = try await postgres.rowCounts(database: scratch)
                     let expected = part.rowCounts ?? [:]
                     let differing = expected.filter { counts[$0.key] != $0.value }.keys.sorted()
@@ -59,19 +75,28 @@ public struct BackupVerifier: Sendable {
                     }
                 } catch let error as BackupError {
                     checks.append(.init(name: "\(part.name): restore into scratch database", passed: false, detail: error.userMessage))
+                    // The stored file itself may still be sound: say so separately.
+                    if !checks.contains(where: { $0.name.hasPrefix("\(part.name): sha256") }) {
+                        checks.append(await integrity(part, backup: id, identities: identities))
+                    }
                 }
                 _ = try? await postgres.query("DROP DATABASE IF EXISTS \(scratch) WITH (FORCE)", database: "postgres")
             } else {
-                do {
-                    checks.append(try await readPart(part, backup: id, identities: identities, into: DiscardingSink()))
-                } catch let error as BackupError {
-                    checks.append(.init(name: "\(part.name): decrypt", passed: false, detail: error.userMessage))
-                }
+                checks.append(await integrity(part, backup: id, identities: identities))
             }
         }
         let result = VerificationResult(id: id, verifiedAt: Date(), passed: checks.allSatisfy(\.passed), checks: checks)
         try await store.put(key: catalog.key(id, VerificationResult.fileName), bytes: Array(try BackupManifest.encoder().encode(result)))
         return result
+    }
+
+    /// Checksum and decryption of a part read to the end, as a check (failures become a failed check).
+    func integrity(_ part: BackupManifest.Part, backup id: String, identities: [any AgeIdentity]) async -> VerificationResult.Check {
+        do {
+            return try await readPart(part, backup: id, identities: identities, into: DiscardingSink())
+        } catch {
+            return .init(name: "\(part.name): decrypt", passed: false, detail: (error as? BackupError)?.userMessage ?? "\(error)")
+        }
     }
 
     /// Streams a part from the store through SHA-256 and age into `sink`; returns the checksum check.
@@ -92,8 +117,11 @@ public struct BackupVerifier: Sendable {
         return .init(name: "\(part.name): sha256 and decryption", passed: true, detail: nil)
     }
 
-    func postgresSource() throws -> PostgresSource? {
+    /// The first PostgreSQL source, with its tools run where the backup ran them (host or container).
+    func postgresSource(services: ServiceRunners) async throws -> PostgresSource? {
         for case .postgres(let configuration) in settings.configuration.sources {
+            var runner = self.runner
+            if let service = configuration.service { runner = try await services.runner(for: service) }
             return try PostgresSource(configuration, resolve: settings.resolve, runner: runner)
         }
         return nil

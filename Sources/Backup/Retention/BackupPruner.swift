@@ -29,6 +29,13 @@ public struct BackupPruner: Sendable {
                 .configuration, "The retention policy keeps nothing",
                 hint: "Set at least one of backup.retention last/daily/weekly/monthly/yearly above 0.")
         }
+        if dryRun { return try await plan(dryRun: true) }
+        return try await BackupLock(store: store, project: project).withLock(operation: "backup prune") {
+            try await plan(dryRun: false)
+        }
+    }
+
+    private func plan(dryRun: Bool) async throws -> Plan {
         let catalog = BackupCatalog(store: store, project: project)
         let entries = try await catalog.entries()
         let byTime = Dictionary(entries.map { ($0.manifest.createdAt, $0.manifest.id) }, uniquingKeysWith: { a, _ in a })

@@ -10,6 +10,29 @@ public struct BackupPart: Sendable {
     public var database: String?
     /// Where the data comes from, for messages.
     public var origin: String
+    /// Runs the command somewhere else than the run's default runner (inside a service's container).
+    public var runner: (any DumpCommandRunner)?
     /// Collects metadata (row counts) right before the dump; nil when there is none.
     public var metadata: (@Sendable () async throws -> [String: Int])?
+    /// Estimates the payload's plaintext size for the progress display; nil when unknown.
+    public var expectedSize: (@Sendable () async throws -> Int?)?
+    /// Work that must finish right before the dump (a Redis BGSAVE); nil when there is none.
+    public var prepare: (@Sendable () async throws -> Void)?
+
+    /// A part; only the name, kind, command and origin are required.
+    public init(
+        name: String, kind: String, command: DumpCommand, database: String? = nil, origin: String,
+        runner: (any DumpCommandRunner)? = nil, metadata: (@Sendable () async throws -> [String: Int])? = nil,
+        expectedSize: (@Sendable () async throws -> Int?)? = nil, prepare: (@Sendable () async throws -> Void)? = nil
+    ) {
+        self.name = name
+        self.kind = kind
+        self.command = command
+        self.database = database
+        self.origin = origin
+        self.runner = runner
+        self.metadata = metadata
+        self.expectedSize = expectedSize
+        self.prepare = prepare
+    }
 }

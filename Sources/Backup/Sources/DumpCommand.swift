@@ -18,12 +18,25 @@ public struct DumpCommand: Sendable, Equatable {
     public var displayed: String { ([program] + arguments).joined(separator: " ") }
 }
 
-/// Runs dump and restore commands: locally here, inside a container through Docker exec later.
+/// Runs dump and restore commands: as local child processes, or inside a container through Docker exec.
 public protocol DumpCommandRunner: Sendable {
     /// Runs `command` and streams its standard output into `sink` (without finishing it).
     func stream(_ command: DumpCommand, into sink: any ByteSink) async throws
-    /// Starts `command` and returns a sink feeding its standard input; `finish` waits for it to succeed.
-    func startWithInput(_ command: DumpCommand) async throws -> any ByteSink
+    /// Runs `command` while `body` writes its standard input through the sink it is given (`finish` closes
+    /// it); returns `body`'s result once the command has exited successfully.
+    func feed<Result>(_ command: DumpCommand, _ body: (any ByteSink) async throws -> Result) async throws -> Result
     /// Runs `command` and returns its standard output as text (for small queries).
     func capture(_ command: DumpCommand) async throws -> String
+}
+
+extension DumpCommandRunner {
+    /// The most `capture` keeps: query results and version strings, never dumps.
+    static var captureLimit: Int { 16 << 20 }
+
+    /// Streams into memory, refusing more than `captureLimit` bytes.
+    public func capture(_ command: DumpCommand) async throws -> String {
+        let output = CollectingSink(limit: Self.captureLimit)
+        try await stream(command, into: output)
+        return String(decoding: output.bytes, as: UTF8.self)
+    }
 }

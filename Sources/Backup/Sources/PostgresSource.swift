@@ -1,38 +1,45 @@
 import Foundation
 import ShipshapeCore
 
-/// A PostgreSQL server reached with the local client tools; the password travels in `PGPASSWORD`.
+/// A PostgreSQL server: reached with the local client tools at `host:port`, or with the tools inside a compose
+/// service's container (through Docker exec). The password travels in `PGPASSWORD`, never in argv.
 public struct PostgresSource: Sendable {
+    /// Seconds libpq waits for a connection before giving up.
+    static let connectTimeoutSeconds = 10
     /// The configured source.
     public let configuration: BackupConfiguration.Postgres
     private let password: String?
     private let runner: any DumpCommandRunner
 
-    /// Connects as configured, reading the password file now so a missing file fails before any dump.
+    /// Reads the password file now so a missing file fails before any dump. `runner` runs the tools: a local
+    /// one for `host:`, a `ContainerExecRunner` for `service:`.
     public init(
         _ configuration: BackupConfiguration.Postgres, resolve: (String) -> String, runner: any DumpCommandRunner
     ) throws {
-        guard configuration.host != nil else {
+        guard configuration.host != nil || configuration.service != nil else {
             throw BackupError(
-                .configuration,
-                "The postgres source names the compose service '\(configuration.service ?? "")'; dumping inside a container needs the Docker Engine client, which this build does not have yet",
-                hint: "Publish the database on 127.0.0.1 and configure `host:` and `port:` instead of `service:`.")
+                .configuration, "A postgres source names neither a compose service nor a host",
+                hint: "Set `service:` (dump inside its container) or `host:` and `port:`.")
         }
         self.configuration = configuration
         self.runner = runner
         password = try configuration.passwordFile.map { try SecretFile.read(resolve($0), what: "PostgreSQL password") }
     }
 
-    var host: String { configuration.host ?? "127.0.0.1" }
-    /// `host:port` for messages.
-    public var origin: String { "\(host):\(configuration.port)" }
+    /// `host:port`, or `service <name>`, for messages.
+    public var origin: String {
+        if let service = configuration.service { return "service \(service)" }
+        return "\(configuration.host ?? "127.0.0.1"):\(configuration.port)"
+    }
 
-    /// Connection settings as environment variables, so nothing secret lands in argv.
+    /// Connection settings as environment variables, so nothing secret lands in argv. Inside a container
+    /// `host` is optional (the image's default socket is used without it).
     func environment(database: String) -> [String: String] {
         var environment = [
-            "PGHOST": host, "PGPORT": String(configuration.port), "PGUSER": configuration.user,
-            "PGDATABASE": database, "PGCONNECT_TIMEOUT": "10",
+            "PGPORT": String(configuration.port), "PGUSER": configuration.user,
+            "PGDATABASE": database, "PGCONNECT_TIMEOUT": String(Self.connectTimeoutSeconds),
         ]
+        if let host = configuration.host { environment["PGHOST"] = host }
         if let password { environment["PGPASSWORD"] = password }
         return environment
     }
@@ -53,6 +60,12 @@ public struct PostgresSource: Sendable {
     public func databases() async throws -> [String] {
         if !configuration.databases.isEmpty { return configuration.databases }
         return try await query("SELECT datname FROM pg_database WHERE NOT datistemplate ORDER BY 1", database: "postgres")
+    }
+
+    /// The database's size on disk: the progress display's estimate for a dump (an upper bound, since a
+    /// custom-format dump is compressed and leaves out indexes).
+    public func databaseSize(_ database: String) async throws -> Int? {
+        try await scalar("SELECT pg_database_size(current_database())", database: database).flatMap { Int($0) }
     }
 
     /// Exact row counts of every user table, keyed `schema.table`.
@@ -83,14 +96,15 @@ public struct PostgresSource: Sendable {
                 BackupPart(
                     name: "\(prefix)-\(database)", kind: "postgres",
                     command: DumpCommand("pg_dump", ["-Fc", "--no-password"], environment: environment(database: database)),
-                    database: database, origin: origin,
-                    metadata: { try await source.rowCounts(database: database) }))
+                    database: database, origin: origin, runner: runner,
+                    metadata: { try await source.rowCounts(database: database) },
+                    expectedSize: { try await source.databaseSize(database) }))
         }
         parts.append(
             BackupPart(
                 name: "\(prefix)-globals", kind: "postgres-globals",
                 command: DumpCommand("pg_dumpall", ["--globals-only", "--no-password"], environment: environment(database: "postgres")),
-                database: nil, origin: origin, metadata: nil))
+                database: nil, origin: origin, runner: runner))
         return parts
     }
 
@@ -99,6 +113,11 @@ public struct PostgresSource: Sendable {
         try await query(sql, database: database).first
     }
 
-    /// The runner, for restores.
-    var commandRunner: any DumpCommandRunner { runner }
+    /// Runs `pg_restore` into `database` while `body` streams a custom-format dump into it.
+    func restore<Result>(
+        database: String, privileges: Bool, _ body: (any ByteSink) async throws -> Result
+    ) async throws -> Result {
+        let arguments = ["--no-owner", "--exit-on-error", "--dbname=\(database)"] + (privileges ? [] : ["--no-privileges"])
+        return try await runner.feed(DumpCommand("pg_restore", arguments, environment: environment(database: database)), body)
+    }
 }

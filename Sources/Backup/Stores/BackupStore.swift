@@ -10,6 +10,8 @@ public protocol BackupStore: Sendable {
     func list(prefix: String) async throws -> [StoredObject]
     /// Deletes `keys`; missing keys are not an error.
     func delete(keys: [String]) async throws
+    /// Writes a small object only if `key` does not exist yet, atomically; false when it already exists.
+    func createExclusively(key: String, bytes: [UInt8]) async throws -> Bool
 }
 
 /// An object in a store.

@@ -85,6 +85,25 @@ public struct DirectoryStore: BackupStore {
         }
     }
 
+    /// `O_CREAT | O_EXCL`: the kernel guarantees one creator wins.
+    public func createExclusively(key: String, bytes: [UInt8]) async throws -> Bool {
+        let file = path(key)
+        try? FileManager.default.createDirectory(
+            atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let descriptor = open(file, O_CREAT | O_EXCL | O_WRONLY, 0o600)
+        guard descriptor >= 0 else {
+            if errno == EEXIST { return false }
+            throw BackupError(.store, "Cannot create \(file): \(String(cString: strerror(errno)))", hint: "Check that the backup directory is writable.")
+        }
+        defer { close(descriptor) }
+        let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        guard written == bytes.count else {
+            unlink(file)
+            throw BackupError(.store, "Cannot write \(file)", hint: "Free disk space or fix permissions.")
+        }
+        return true
+    }
+
     static func error(_ action: String, _ error: any Error) -> BackupError {
         let detail = (error as NSError).localizedDescription
         return BackupError(

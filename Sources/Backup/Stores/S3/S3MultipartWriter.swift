@@ -3,12 +3,16 @@ import NIOCore
 
 /// Streams an object to S3: one PUT when it fits a part, else a multipart upload of `partSize` parts,
 /// aborted on failure so no half object and no billed orphan parts remain.
+///
+/// One part uploads while the next fills (two part buffers at most), so the dump and encryption are not
+/// stalled for every part's round trip; a failed upload surfaces at the next part or at `finish`.
 final class S3MultipartWriter: ObjectWriter {
     private let store: S3Store
     private let key: String
     private var buffer: [UInt8] = []
     private var uploadID: String?
     private var etags: [String] = []
+    private var inFlight: Task<String, any Error>?
 
     init(store: S3Store, key: String) {
         self.store = store
@@ -33,6 +37,7 @@ final class S3MultipartWriter: ObjectWriter {
             return
         }
         if !buffer.isEmpty { try await uploadPart() }
+        try await settleInFlight()
         let parts = etags.enumerated().map { "<Part><PartNumber>\($0.offset + 1)</PartNumber><ETag>\(S3XML.escape($0.element))</ETag></Part>" }
         let body = Array("<CompleteMultipartUpload>\(parts.joined())</CompleteMultipartUpload>".utf8)
         let response = try await store.send(
@@ -48,20 +53,37 @@ final class S3MultipartWriter: ObjectWriter {
 
     func abort() async {
         buffer = []
+        // Let the part in flight end first (not cancelled mid-body): an abort must come after it on the
+        // server, or the server could still be storing that part once the upload is gone.
+        _ = await inFlight?.result
+        inFlight = nil
         guard let uploadID else { return }
         _ = try? await store.send(.DELETE, key: key, query: [("uploadId", uploadID)], operation: "AbortMultipartUpload")
     }
 
+    /// Starts uploading the filled buffer as the next part, after the previous part's upload has finished.
     private func uploadPart() async throws {
         let id = try await startIfNeeded()
-        let response = try await store.send(
-            .PUT, key: key, query: [("partNumber", String(etags.count + 1)), ("uploadId", id)], body: buffer,
-            operation: "UploadPart")
-        guard let etag = response.headers.first(name: "etag") else {
-            throw BackupError(.store, "S3 UploadPart of \(key) returned no ETag", hint: "Check the S3-compatible server.")
+        try await settleInFlight()
+        let (store, key, number, body) = (store, key, etags.count + 1, buffer)
+        // A fresh buffer: the old one now belongs to the upload.
+        buffer = []
+        buffer.reserveCapacity(store.partSize)
+        inFlight = Task {
+            let response = try await store.send(
+                .PUT, key: key, query: [("partNumber", String(number)), ("uploadId", id)], body: body, operation: "UploadPart")
+            guard let etag = response.headers.first(name: "etag") else {
+                throw BackupError(.store, "S3 UploadPart of \(key) returned no ETag", hint: "Check the S3-compatible server.")
+            }
+            return etag
         }
-        etags.append(etag)
-        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Waits for the part in flight, recording its ETag.
+    private func settleInFlight() async throws {
+        guard let task = inFlight else { return }
+        inFlight = nil
+        etags.append(try await task.value)
     }
 
     private func startIfNeeded() async throws -> String {

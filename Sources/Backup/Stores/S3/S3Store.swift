@@ -82,7 +82,7 @@ public struct S3Store: BackupStore {
     /// Sends one signed request; non-2xx responses become `BackupError`s naming the operation.
     func send(
         _ method: HTTPMethod, key: String?, query: [(String, String)] = [], body: [UInt8]? = nil,
-        headers: [String: String] = [:], operation: String
+        headers: [String: String] = [:], operation: String, accepting accepted: Set<UInt> = []
     ) async throws -> HTTPClientResponse {
         let host = endpoint.host ?? ""
         let hostHeader = endpoint.port.map { "\(host):\($0)" } ?? host
@@ -110,7 +110,7 @@ public struct S3Store: BackupStore {
                 .store, "S3 \(operation) on \(location) failed: \(error)",
                 hint: "Check the endpoint (AWS_ENDPOINT_URL_S3) and the network; existing backups were not changed.")
         }
-        guard (200..<300).contains(response.status.code) else {
+        guard (200..<300).contains(response.status.code) || accepted.contains(response.status.code) else {
             let body = try? await response.body.collect(upTo: Self.maximumErrorBody)
             let text = body.map { String(buffer: $0) } ?? ""
             let code = S3XML.values("Code", in: text[...]).first ?? response.status.description
@@ -162,16 +162,33 @@ public struct S3Store: BackupStore {
         for key in keys { _ = try await send(.DELETE, key: objectKey(key), operation: "DeleteObject") }
     }
 
-    /// Aborts multipart uploads left by interrupted runs under `prefix`, except those under `keepingUnder`.
-    public func abortMultipartUploads(prefix listPrefix: String, keepingUnder: String?) async throws {
+    /// A conditional PutObject (`If-None-Match: *`): S3 refuses it with 412 when the key exists.
+    public func createExclusively(key: String, bytes: [UInt8]) async throws -> Bool {
+        let preconditionFailed: UInt = 412
+        let response = try await send(
+            .PUT, key: objectKey(key), body: bytes, headers: ["if-none-match": "*"], operation: "PutObject",
+            accepting: [preconditionFailed])
+        return response.status.code != preconditionFailed
+    }
+
+    /// Multipart uploads in progress under `prefix`: (key relative to the store, upload id).
+    public func pendingUploads(prefix listPrefix: String) async throws -> [(key: String, uploadID: String)] {
         let response = try await send(
             .GET, key: nil, query: [("uploads", ""), ("prefix", objectKey(listPrefix))], operation: "ListMultipartUploads")
         let text = String(buffer: try await response.body.collect(upTo: 16 << 20))
-        for block in S3XML.blocks("Upload", in: text[...]) {
+        let strip = prefix.isEmpty ? 0 : prefix.count + 1
+        return S3XML.blocks("Upload", in: text[...]).compactMap { block in
             guard let key = S3XML.values("Key", in: block).first, let id = S3XML.values("UploadId", in: block).first
-            else { continue }
-            if let keepingUnder, key.hasPrefix(objectKey(keepingUnder)) { continue }
-            _ = try? await send(.DELETE, key: key, query: [("uploadId", id)], operation: "AbortMultipartUpload")
+            else { return nil }
+            return (String(key.dropFirst(strip)), String(id))
+        }
+    }
+
+    /// Aborts multipart uploads left by interrupted runs under `prefix`, except those under `keepingUnder`.
+    public func abortMultipartUploads(prefix listPrefix: String, keepingUnder: String?) async throws {
+        for upload in try await pendingUploads(prefix: listPrefix) {
+            if let keepingUnder, upload.key.hasPrefix(keepingUnder) { continue }
+            _ = try? await send(.DELETE, key: objectKey(upload.key), query: [("uploadId", upload.uploadID)], operation: "AbortMultipartUpload")
         }
     }
 }

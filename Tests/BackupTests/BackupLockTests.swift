@@ -1,0 +1,97 @@
+import Foundation
+import ShipshapeCore
+import Testing
+import TestSupport
+
+@testable import Backup
+
+/// One `backup run` or `prune` at a time per store: the second fails fast, naming the holder.
+@Suite("backup lock")
+struct BackupLockTests {
+    static func settings(_ directory: TemporaryDirectory) throws -> BackupSettings {
+        try directory.write("data/a.txt", "hello")
+        return BackupSettings(
+            project: "shop",
+            configuration: BackupConfiguration(
+                store: "store", encryption: .recipients([X25519Identity.generate().recipient.description]),
+                retention: .init(daily: 1), sources: [.files(["data"])]),
+            baseDirectory: directory.path)
+    }
+
+    @Test("while one operation holds the lock, backup run and prune fail at once naming it; afterwards both work")
+    func concurrentRunsRefused() async throws {
+        let directory = try TemporaryDirectory(prefix: "lock")
+        defer { directory.remove() }
+        let settings = try Self.settings(directory)
+        let store = try settings.makeStore()
+        let lock = BackupLock(store: store, project: "shop")
+        try await lock.withLock(operation: "backup run") {
+            let error = await #expect(throws: BackupError.self) { _ = try await BackupRunner(settings: settings, store: store).run() }
+            #expect(error?.kind == .locked)
+            #expect(error?.userMessage.contains("`backup run` (pid \(getpid())") == true, "\(String(describing: error))")
+            let pruneError = await #expect(throws: BackupError.self) {
+                _ = try await BackupPruner(store: store, project: "shop", policy: RetentionPolicy(daily: 1)).prune(dryRun: false)
+            }
+            #expect(pruneError?.kind == .locked)
+            // Both returned while the lock is still held: they failed instead of waiting for it.
+            let entries = try await BackupCatalog(store: store, project: "shop").entries()
+            #expect(entries.isEmpty)
+        }
+        let manifest = try await BackupRunner(settings: settings, store: store).run()
+        #expect(try await BackupCatalog(store: store, project: "shop").entries().map(\.manifest.id) == [manifest.id])
+        #expect(!FileManager.default.fileExists(atPath: "\(directory.path)/store/shop/lock.json"))
+    }
+
+    @Test("two runs started together: exactly one completes, the other is refused")
+    func raceForTheLock() async throws {
+        let directory = try TemporaryDirectory(prefix: "lockrace")
+        defer { directory.remove() }
+        let settings = try Self.settings(directory)
+        let store = try settings.makeStore()
+        async let first = Result(catching: { try await BackupRunner(settings: settings, store: store).run() })
+        async let second = Result(catching: { try await BackupRunner(settings: settings, store: store).run() })
+        let results = await [first, second]
+        let succeeded = results.filter { if case .success = $0 { true } else { false } }
+        let locked = results.filter { if case .failure(let error as BackupError) = $0 { error.kind == .locked } else { false } }
+        // Either they interleave (one refused) or the first finished before the second began (both succeed);
+        // never two runs inside the lock at once, and never a failure of another kind.
+        #expect(succeeded.count + locked.count == 2)
+        #expect(succeeded.count >= 1)
+        #expect(try await BackupCatalog(store: store, project: "shop").entries().count == succeeded.count)
+    }
+
+    @Test("a lock left by a process that no longer runs on this host is taken over")
+    func staleLockTakenOver() async throws {
+        let directory = try TemporaryDirectory(prefix: "lockstale")
+        defer { directory.remove() }
+        let settings = try Self.settings(directory)
+        let store = try settings.makeStore()
+        // A pid that exited: a child we started and reaped.
+        let child = try SpawnedProcess(["true"])
+        child.wait()
+        let dead = BackupLock.Owner(
+            host: ProcessInfo.processInfo.hostName, pid: child.pid, operation: "backup run", acquiredAt: Date(),
+            expiresAt: Date().addingTimeInterval(3600), token: "dead")
+        try await store.put(key: "shop/lock.json", bytes: Array(try BackupManifest.encoder().encode(dead)))
+        _ = try await BackupRunner(settings: settings, store: store).run()
+
+        // A live holder on another host is respected until it expires...
+        var remote = dead
+        remote.host = "elsewhere.example"
+        try await store.put(key: "shop/lock.json", bytes: Array(try BackupManifest.encoder().encode(remote)))
+        let error = await #expect(throws: BackupError.self) { _ = try await BackupRunner(settings: settings, store: store).run() }
+        #expect(error?.userMessage.contains("elsewhere.example") == true)
+        // ...and taken over once expired.
+        remote.expiresAt = Date().addingTimeInterval(-1)
+        try await store.put(key: "shop/lock.json", bytes: Array(try BackupManifest.encoder().encode(remote)))
+        _ = try await BackupRunner(settings: settings, store: store).run()
+        #expect(try await BackupCatalog(store: store, project: "shop").entries().count == 2)
+    }
+}
+
+extension Result where Failure == any Error {
+    /// Captures an async throwing call's outcome.
+    init(catching body: () async throws -> Success) async {
+        do { self = .success(try await body()) } catch { self = .failure(error) }
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+import Testing
+import TestSupport
+
+@testable import Backup
+
+/// Local child processes through swift-subprocess: streaming both ways, errors with stderr, kill on cancel.
+@Suite("local process runner")
+struct LocalProcessRunnerTests {
+    static let pollInterval: Duration = .milliseconds(50)
+    /// Upper bound on waiting for a child to appear or disappear on a loaded machine.
+    static let waitLimit: Duration = .seconds(30)
+
+    @Test("stdout streams out and stdin streams in, 20 MiB each way, byte for byte")
+    func roundTrip() async throws {
+        let runner = LocalProcessRunner()
+        let size = 20 << 20
+        let output = CollectingSink(limit: size)
+        try await runner.stream(DumpCommand("head", ["-c", String(size), "/dev/zero"]), into: output)
+        #expect(output.bytes.count == size)
+
+        let directory = try TemporaryDirectory(prefix: "feed")
+        defer { directory.remove() }
+        let file = "\(directory.path)/copy"
+        let payload = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        try await runner.feed(DumpCommand("sh", ["-c", "cat > \"$0\"", file])) { sink in
+            var start = 0
+            while start < payload.count {
+                try await sink.write(payload[start..<min(start + 1_000_003, payload.count)])
+                start += 1_000_003
+            }
+            try await sink.finish()
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: file)) == Data(payload))
+    }
+
+    @Test("a failing command's error carries its exit status and the tail of its stderr, never its environment")
+    func failureCarriesStderr() async throws {
+        let command = DumpCommand(
+            "sh", ["-c", "head -c 100000 /dev/zero | tr '\\\\0' x >&2; echo 'connection refused' >&2; exit 3"],
+            environment: ["PGPASSWORD": "s3cret-in-env"])
+        let error = await #expect(throws: BackupError.self) { try await LocalProcessRunner().stream(command, into: DiscardingSink()) }
+        #expect(error?.kind == .command)
+        #expect(error?.userMessage.contains("exited with status 3: ") == true)
+        #expect(error?.userMessage.hasSuffix("connection refused. Check that the server is reachable and the credentials are right; no backup was changed.") == true)
+        #expect(error?.userMessage.contains("s3cret-in-env") == false)
+        // Only the tail is kept, not 100 KB of noise.
+        #expect((error?.userMessage.count ?? 0) < LocalProcessRunner.stderrTail + 500)
+
+        let missing = await #expect(throws: BackupError.self) {
+            try await LocalProcessRunner().stream(DumpCommand("no-such-dump-tool", []), into: DiscardingSink())
+        }
+        #expect(missing?.userMessage.contains("Cannot start `no-such-dump-tool`") == true)
+    }
+
+    @Test("cancelling the task kills the child")
+    func cancelKillsChild() async throws {
+        let directory = try TemporaryDirectory(prefix: "cancel")
+        defer { directory.remove() }
+        let pidFile = "\(directory.path)/pid"
+        let task = Task {
+            try await LocalProcessRunner().stream(
+                DumpCommand("sh", ["-c", "echo $$ > \"$0\"; exec sleep 600", pidFile]), into: DiscardingSink())
+        }
+        let clock = ContinuousClock()
+        let deadline = clock.now + Self.waitLimit
+        var pid: pid_t?
+        while pid == nil, clock.now < deadline {
+            try await Task.sleep(for: Self.pollInterval)
+            pid = (try? String(contentsOfFile: pidFile, encoding: .utf8)).flatMap { pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        }
+        let child = try #require(pid, "the child never started")
+        task.cancel()
+        _ = await task.result
+        // The child is gone (killed and reaped), not left running or as a zombie.
+        #expect(kill(child, 0) != 0)
+    }
+
+    @Test("a sink that fails stops the dump at once")
+    func failingSinkKillsChild() async throws {
+        let error = await #expect(throws: BackupError.self) {
+            try await LocalProcessRunner().stream(DumpCommand("sh", ["-c", "exec cat /dev/zero"]), into: CollectingSink(limit: 1 << 20))
+        }
+        #expect(error?.kind == .store)
+    }
+}
