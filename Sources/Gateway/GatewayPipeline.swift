@@ -93,12 +93,8 @@ struct GatewayPipeline: Sendable {
         try operations.addHandler(InterimResponseHandler())
         let compression = runtime.configuration.compression
         if compression.enabled {
-            let minimum = compression.minSize.bytes
-            try operations.addHandler(AcceptEncodingHandler())
-            try operations.addHandler(
-                HTTPResponseCompressor(responseCompressionPredicate: { head, supported in
-                    CompressionPolicy.shouldCompress(head: head, minimumSize: minimum) ? .compressIfPossible : .doNotCompress
-                }))
+            // It adds the response compressor once a request of the connection accepts gzip or deflate.
+            try operations.addHandler(AcceptEncodingHandler(minimumSize: compression.minSize.bytes))
         }
         try operations.addHandler(ProxyHandler(runtime: runtime, connection: info))
     }

@@ -176,6 +176,16 @@ struct ProxyBehaviourTests {
             #expect(plain.headers["content-encoding"] == nil, "no Accept-Encoding, no gzip")
             let small = try CurlResponse.run(["--compressed", "\(gateway.http)/api/hello"])
             #expect(small.headers["content-encoding"] == nil, "below min_size")
+
+            // One keep-alive connection: the compressor joins when the first request that accepts gzip arrives.
+            let answers = try rawExchange(port: gateway.httpPort, chunks: [
+                "GET / HTTP/1.1\r\nHost: t\r\n\r\n"
+                    + "GET / HTTP/1.1\r\nHost: t\r\nAccept-Encoding: gzip\r\nConnection: close\r\n\r\n",
+            ])
+            let responses = answers.components(separatedBy: "HTTP/1.1 200")
+            #expect(responses.count == 3, "two responses on one connection")
+            #expect(responses.count == 3 && !responses[1].lowercased().contains("content-encoding: gzip"))
+            #expect(responses.count == 3 && responses[2].lowercased().contains("content-encoding: gzip"))
         }
     }
 }

@@ -1,21 +1,52 @@
 import NIOCore
 import NIOHTTP1
+import NIOHTTPCompression
 
-/// Leaves `deflate` out of `Accept-Encoding` when the client also accepts gzip: the compressor picks deflate
-/// on a tie, and gzip is the coding every client, cache and CDN handles the same way.
+/// Puts the response compressor into a connection's pipeline when the first request that accepts gzip or
+/// deflate arrives, and leaves `deflate` out of `Accept-Encoding` when the client also accepts gzip (the
+/// compressor picks deflate on a tie, and gzip is the coding every client, cache and CDN handles the same way).
+/// Connections whose clients never ask for compression (API clients, load balancers' probes) never pay for the
+/// compressor, which holds every response part until the flush to decide.
 final class AcceptEncodingHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
+
+    /// Responses smaller than this are not compressed.
+    let minimumSize: Int
+    private var compressorAdded = false
+
+    init(minimumSize: Int) {
+        self.minimumSize = minimumSize
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard case .head(var head) = unwrapInboundIn(data) else {
             context.fireChannelRead(data)
             return
         }
-        let tokens = head.headers[canonicalForm: "accept-encoding"].map(String.init)
-        let acceptsGzip = tokens.contains { $0.lowercased().hasPrefix("gzip") && !$0.replacingOccurrences(of: " ", with: "").hasSuffix("q=0") }
+        let tokens = head.headers[canonicalForm: "accept-encoding"]
+        guard !tokens.isEmpty else {
+            context.fireChannelRead(data)
+            return
+        }
+        let accepted = tokens.filter { !$0.replacingOccurrences(of: " ", with: "").lowercased().hasSuffix("q=0") }
+        let acceptsGzip = accepted.contains { $0.lowercased().hasPrefix("gzip") }
+        let acceptsDeflate = accepted.contains { $0.lowercased().hasPrefix("deflate") }
+        if !compressorAdded, acceptsGzip || acceptsDeflate {
+            // Added right after this handler, before the head goes on, so the compressor sees this request.
+            let minimum = minimumSize
+            let compressor = HTTPResponseCompressor(responseCompressionPredicate: { head, _ in
+                CompressionPolicy.shouldCompress(head: head, minimumSize: minimum) ? .compressIfPossible : .doNotCompress
+            })
+            do {
+                try context.pipeline.syncOperations.addHandler(compressor, position: .after(self))
+                compressorAdded = true
+            } catch {
+                context.fireErrorCaught(error)
+            }
+        }
         if acceptsGzip, tokens.contains(where: { $0.lowercased().hasPrefix("deflate") }) {
-            let kept = tokens.filter { !$0.lowercased().hasPrefix("deflate") }
+            let kept = tokens.filter { !$0.lowercased().hasPrefix("deflate") }.map(String.init)
             head.headers.replaceOrAdd(name: "accept-encoding", value: kept.joined(separator: ", "))
             context.fireChannelRead(wrapInboundOut(.head(head)))
             return
