@@ -1,8 +1,9 @@
 #!/bin/bash
 # Backup benchmark: a pgbench database (SCALE=70 ≈ 1 GB; set SCALE lower to save time) backed up by
-#   1. pg_dump -Fc > file                        (the floor)
-#   2. pg_dump -Fc | age -r KEY > file            (the anchor: goal shipshape ≤ 1.1× this)
-#   3. pg_dump | gzip | gpg --symmetric           (the script Shipshape replaces: goal faster)
+#   1. pg_dump -Fc > file                        (the anchor: goal shipshape ≤ 1.1× this)
+#   2. pg_dump -Fc | gpg --symmetric              (the second anchor: goal faster)
+#   3. pg_dump -Fc | age -r KEY > file            (the same encryption by the reference tool)
+#   3b. pg_dump | gzip | gpg --symmetric          (the script Shipshape replaces)
 #   4. shipshape backup run → local directory
 #   5. shipshape backup run → S3 (moto on loopback)
 # in one run, printing wall times, ratios and shipshape's peak RSS.
