@@ -10,12 +10,17 @@ enum HopByHopHeaders {
     /// Removes the standard hop-by-hop headers and any header the `Connection` header names.
     /// `keepUpgrade` keeps `Upgrade` and `Connection: upgrade` for WebSocket pass-through.
     static func strip(_ headers: inout HTTPHeaders, keepUpgrade: Bool = false) {
-        // Most messages carry none of them: find out in one pass before removing (each removal is a pass).
-        guard keepUpgrade || headers.contains(where: { isHopByHop($0.name) }) else { return }
-        // `Connection: keep-alive` (the usual value) names nothing to remove: `canonicalForm` splits and trims
-        // the tokens without Foundation.
-        let named = headers[canonicalForm: "connection"].map { $0.lowercased() }.filter { !$0.isEmpty }
-        for name in names where !(keepUpgrade && (name == "upgrade" || name == "connection")) {
+        // One pass finds the hop-by-hop headers present (usually none, or just `Connection: keep-alive`);
+        // only those are removed, each removal being a pass of its own.
+        var present: [String] = []
+        for (name, _) in headers {
+            if let standard = standardName(name), !present.contains(standard) { present.append(standard) }
+        }
+        guard keepUpgrade || !present.isEmpty else { return }
+        // Headers the `Connection` header names go too; `canonicalForm` splits and trims without Foundation.
+        let named = present.contains("connection")
+            ? headers[canonicalForm: "connection"].map { $0.lowercased() }.filter { !$0.isEmpty } : []
+        for name in present where !(keepUpgrade && (name == "upgrade" || name == "connection")) {
             headers.remove(name: name)
         }
         for name in named where !(keepUpgrade && name == "upgrade") && name != "close" && name != "keep-alive" {
@@ -24,10 +29,10 @@ enum HopByHopHeaders {
         if keepUpgrade { headers.replaceOrAdd(name: "connection", value: "upgrade") }
     }
 
-    /// Whether `name` is one of the standard hop-by-hop headers (any letter case).
-    static func isHopByHop(_ name: String) -> Bool {
+    /// The standard hop-by-hop header `name` is (any letter case), lowercased; nil for any other header.
+    static func standardName(_ name: String) -> String? {
         let length = name.utf8.count
-        return names.contains { candidate in
+        return names.first { candidate in
             candidate.utf8.count == length
                 && zip(candidate.utf8, name.utf8).allSatisfy { lower, byte in
                     byte == lower || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") && byte + 32 == lower)
