@@ -141,6 +141,7 @@ public final class Gateway: Service, Sendable {
             tasks.cancelAll()
         }
         await drain(listeners: listeners)
+        await runtime.accessLog.flushAll()
         for server in internalServers { try? await server.close() }
         runtime.pools.closeAll()
         await rateLimiter?.shutdown()

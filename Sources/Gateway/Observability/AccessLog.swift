@@ -34,6 +34,13 @@ struct AccessLog: Sendable {
         }
     }
 
+    /// Writes every loop's pending lines now (at shutdown, after the last request).
+    func flushAll() async {
+        for buffer in buffers.values {
+            try? await buffer.eventLoop.submit { buffer.value.flush() }.get()
+        }
+    }
+
     static func line(for exchange: Exchange) -> JSONLineWriter {
         var line = JSONLineWriter()
         line.field("timestamp", string: Timestamp.iso8601Now())
