@@ -102,7 +102,7 @@ struct DeployControllerTests {
             let service = try await harness.admin.service("app")
             #expect(service.activeColor == .blue)
             #expect(service.targets(of: .green).isEmpty)
-            for _ in 0..<20 {
+            for _ in 0..<100 {
                 if try await harness.get().status == 200 { break }
                 try await Task.sleep(for: .milliseconds(100))
             }
@@ -120,8 +120,8 @@ struct DeployControllerTests {
             try await controller.deploy(version: "1.0.0")
             try await controller.deploy(version: "2.0.0")
             #expect(try await harness.servedVersion() == "2.0.0")
-            // The standby becomes healthy after the gateway's probes (2 × 100 ms).
-            for _ in 0..<50 {
+            // The standby becomes healthy after the gateway's probes (2 × 100 ms); a loaded machine gets 10 s.
+            for _ in 0..<200 {
                 if try await harness.admin.service("app").isHealthy(.blue) { break }
                 try await Task.sleep(for: .milliseconds(50))
             }
