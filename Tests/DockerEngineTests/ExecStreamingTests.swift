@@ -7,9 +7,10 @@ import Testing
 struct ExecStreamingTests {
     /// 256 MiB: far larger than any buffer the client may hold, so buffering the whole stream would show.
     static let streamedBytes = 256 * 1024 * 1024
-    /// Resident memory growth allowed while streaming, measured over the whole test process (other suites run
-    /// beside this one); a client that buffered the stream would need 256 MiB.
-    static let allowedGrowth = 80 * 1024 * 1024
+    /// Resident memory growth allowed while streaming, measured over the whole test process (other suites, a
+    /// 1 GB upload among them, run beside this one and grew it by 89 MB once); a client that buffered the stream
+    /// would need 256 MiB.
+    static let allowedGrowth = 160 * 1024 * 1024
 
     /// What `yes 0123456789abcde` repeats.
     static let pattern = Array("0123456789abcde\n".utf8)

@@ -71,9 +71,9 @@ struct LimitsTests {
             let (answer, elapsed) = try await slow
             #expect(answer.hasPrefix("HTTP/1.1 408"))
             #expect(answer.contains("request_timeout"))
-            // The slow client's own time (the curls above can be slow on a loaded machine): the 40-byte trickle
-            // would take 40 s; it is cut near the 2 s deadline.
-            #expect(elapsed < 10, "cut near the 2 s deadline, not after the whole trickle")
+            // The slow client's own time: the whole trickle (~80 bytes at 2 a second) would take 40 s; it is cut at
+            // the 2 s deadline (the bound leaves room for a loaded CI machine starting python and the gateway).
+            #expect(elapsed < 20, "cut near the 2 s deadline, not after the whole trickle")
         }
     }
 
