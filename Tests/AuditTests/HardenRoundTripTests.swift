@@ -20,7 +20,7 @@ struct HardenRoundTripTests {
 
     @Test("base + override leaves only what harden listed for a human, and podman-compose accepts the merge",
           arguments: projectNames)
-    func roundTrip(project name: String) throws {
+    func roundTrip(project name: String) async throws {
         let files = try #require(Self.projects.first { $0.name == name }).files
         let directory = try Corpus.copyProject(name)
         defer { directory.remove() }
@@ -53,7 +53,7 @@ struct HardenRoundTripTests {
         // A real compose implementation must accept base + override and merge it as we do.
         #expect(ProcessRunner.isInstalled("podman-compose"), "podman-compose is missing: run scripts/install-audit-deps.sh")
         let arguments = ["podman-compose"] + (files + ["compose.production.yml"]).flatMap { ["-f", $0] } + ["config"]
-        let result = try ProcessRunner.run(arguments, currentDirectory: directory.path)
+        let result = try await ProcessRunner.run(arguments, currentDirectory: directory.path)
         #expect(result.status == 0, "podman-compose config rejected the override: \(result.stderr)")
         let merged = try directory.write("merged.yml", result.stdout)
         let theirs = Auditor().audit(try ComposeLoader.load(files: [merged], environment: [:]))
@@ -70,14 +70,14 @@ struct HardenRoundTripTests {
     }
 
     @Test("the shop project's secrets leave the environment: podman-compose's merge has no inline password")
-    func shopSecretsLeaveEnvironment() throws {
+    func shopSecretsLeaveEnvironment() async throws {
         let directory = try Corpus.copyProject("shop")
         defer { directory.remove() }
         let base = directory.path + "/docker-compose.yml"
         let plan = Hardener().plan(for: try ComposeLoader.load(files: [base], environment: [:]))
         try plan.write(overrideTo: directory.path + "/compose.production.yml", projectDirectory: directory.path)
         #expect(ProcessRunner.isInstalled("podman-compose"), "podman-compose is missing: run scripts/install-audit-deps.sh")
-        let result = try ProcessRunner.run(
+        let result = try await ProcessRunner.run(
             ["podman-compose", "-f", "docker-compose.yml", "-f", "compose.production.yml", "config"],
             currentDirectory: directory.path)
         #expect(result.status == 0, "\(result.stderr)")
@@ -88,7 +88,7 @@ struct HardenRoundTripTests {
     }
 
     @Test("harden never edits the user's compose files")
-    func userFilesUntouched() throws {
+    func userFilesUntouched() async throws {
         let directory = try Corpus.copyProject("shop")
         defer { directory.remove() }
         let base = directory.path + "/docker-compose.yml"
@@ -104,7 +104,7 @@ struct HardenRoundTripTests {
 @Suite("Harden on every rule's corpus file")
 struct HardenRuleCorpusTests {
     @Test("podman-compose accepts base + override and only human items remain", arguments: RuleCorpusTests.ruleIDs)
-    func hardenRuleCorpus(rule: String) throws {
+    func hardenRuleCorpus(rule: String) async throws {
         let directory = try TemporaryDirectory(prefix: "harden-\(rule)")
         defer { directory.remove() }
         let base = directory.path + "/compose.yaml"
@@ -117,7 +117,7 @@ struct HardenRuleCorpusTests {
         let left = Set(HardenRoundTripTests.pairs(after))
         #expect(left.isSubset(of: human), "not listed for a human: \(left.subtracting(human).sorted())")
         #expect(ProcessRunner.isInstalled("podman-compose"), "podman-compose is missing: run scripts/install-audit-deps.sh")
-        let result = try ProcessRunner.run(
+        let result = try await ProcessRunner.run(
             ["podman-compose", "-f", "compose.yaml", "-f", "compose.production.yml", "config"], currentDirectory: directory.path)
         #expect(result.status == 0, "podman-compose config rejected the override for \(rule): \(result.stderr)")
     }

@@ -81,7 +81,7 @@ struct SecretsTests {
 
         _ = chmod(secret, 0o600)
         for command in [["init", "-q"], ["add", "-f", ".env", "secrets/db_password.txt"]] {
-            let result = try ProcessRunner.run(["git", "-C", directory.path] + command)
+            let result = try await ProcessRunner.run(["git", "-C", directory.path] + command)
             #expect(result.status == 0, "\(result.stderr)")
         }
         let tracked = await SecretScanner(projectDirectory: directory.path, composeFiles: [compose]).scan()

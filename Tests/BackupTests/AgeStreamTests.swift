@@ -37,13 +37,13 @@ struct AgeStreamTests {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let keyFile = "\(directory.path)/key.txt"
-        try ProcessRunner.run(["age-keygen", "-o", keyFile])
+        try await ProcessRunner.run(["age-keygen", "-o", keyFile])
         let identities = try X25519Identity.parseFile(String(contentsOfFile: keyFile, encoding: .utf8))
         let plaintext = Self.pattern(size)
         let encrypted = try await Self.encrypt(plaintext, recipients: [try #require(identities.first).recipient])
         try Data(encrypted).write(to: URL(fileURLWithPath: "\(directory.path)/file.age"))
         // Through the shell so an empty plaintext still yields an (empty) output file.
-        let result = try ProcessRunner.run(
+        let result = try await ProcessRunner.run(
             ["sh", "-c", "age -d -i \"$1\" \"$2\" > \"$3\"", "sh", keyFile, "\(directory.path)/file.age",
              "\(directory.path)/out"])
         #expect(result.status == 0, "age -d failed: \(result.stderr)")
@@ -59,7 +59,7 @@ struct AgeStreamTests {
         let identity = X25519Identity.generate()
         let plaintext = Self.pattern(size)
         try Data(plaintext).write(to: URL(fileURLWithPath: "\(directory.path)/in"))
-        let result = try ProcessRunner.run([
+        let result = try await ProcessRunner.run([
             "age", "-r", identity.recipient.description, "-o", "\(directory.path)/in.age", "\(directory.path)/in",
         ])
         #expect(result.status == 0, "age -r failed: \(result.stderr)")

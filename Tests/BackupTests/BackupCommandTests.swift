@@ -8,7 +8,7 @@ import TestSupport
 @Suite("shipshape backup command line")
 struct BackupCommandTests {
     @Test("run prints a summary line per part and the backup id; --json prints only the manifest; list shows it")
-    func runAndList() throws {
+    func runAndList() async throws {
         let directory = try TemporaryDirectory(prefix: "cli")
         defer { directory.remove() }
         try directory.write("data/a.txt", "hello")
@@ -26,7 +26,7 @@ struct BackupCommandTests {
                 - files: [data]
             """)
         let binary = try ShipshapeProcess.binaryPath()
-        let plain = try ProcessRunner.run([binary, "backup", "run", "-c", "shipshape.yml"], currentDirectory: directory.path)
+        let plain = try await ProcessRunner.run([binary, "backup", "run", "-c", "shipshape.yml"], currentDirectory: directory.path)
         #expect(plain.status == 0, "\(plain.stderr)")
         // Not a terminal: no carriage-return updates, one summary line for the part, then the result.
         #expect(!plain.stdout.contains("\r"))
@@ -34,19 +34,19 @@ struct BackupCommandTests {
         #expect(plain.stdout.contains("done in"))
         #expect(plain.stdout.contains("1 files"))
 
-        let json = try ProcessRunner.run([binary, "backup", "run", "--json", "-c", "shipshape.yml"], currentDirectory: directory.path)
+        let json = try await ProcessRunner.run([binary, "backup", "run", "--json", "-c", "shipshape.yml"], currentDirectory: directory.path)
         #expect(json.status == 0, "\(json.stderr)")
         let manifest = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
         let id = try #require(manifest?["id"] as? String, "\(json.stdout)")
 
-        let list = try ProcessRunner.run([binary, "backup", "list", "-c", "shipshape.yml"], currentDirectory: directory.path)
+        let list = try await ProcessRunner.run([binary, "backup", "list", "-c", "shipshape.yml"], currentDirectory: directory.path)
         #expect(list.status == 0)
         #expect(list.stdout.contains(id))
         #expect(list.stdout.split(separator: "\n").count == 2)
     }
 
     @Test("while the store is locked, run exits 1 with a message naming the holder")
-    func lockedRun() throws {
+    func lockedRun() async throws {
         let directory = try TemporaryDirectory(prefix: "clilock")
         defer { directory.remove() }
         try directory.write("data/a.txt", "hello")
@@ -67,7 +67,7 @@ struct BackupCommandTests {
         try directory.write(
             "store/shop/lock.json",
             #"{"host":"\#(ProcessInfo.processInfo.hostName)","pid":\#(getpid()),"operation":"backup prune","acquired_at":"\#(now)","expires_at":"\#(expires)","token":"t"}"#)
-        let run = try ProcessRunner.run(
+        let run = try await ProcessRunner.run(
             [try ShipshapeProcess.binaryPath(), "backup", "run", "-c", "shipshape.yml"], currentDirectory: directory.path)
         #expect(run.status == 1)
         #expect((run.stdout + run.stderr).contains("Another `backup prune` (pid \(getpid())"), "\(run.stdout)\(run.stderr)")

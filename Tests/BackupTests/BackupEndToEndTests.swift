@@ -87,7 +87,7 @@ struct BackupEndToEndTests {
         #expect(manifest.postgresVersion?.isEmpty == false)
         // The stored payload is a real age file the age tool decrypts to a pg_dump archive.
         let stored = "\(fixture.directory.path)/store/shop/\(manifest.id)/postgres-shop.age"
-        let age = try ProcessRunner.run(["sh", "-c", "age -d -i \"$1\" \"$2\" | head -c 5", "sh", "\(fixture.directory.path)/key.txt", stored])
+        let age = try await ProcessRunner.run(["sh", "-c", "age -d -i \"$1\" \"$2\" | head -c 5", "sh", "\(fixture.directory.path)/key.txt", stored])
         #expect(age.stdout == "PGDMP")
 
         let entries = try await BackupCatalog(store: store, project: "shop").entries()

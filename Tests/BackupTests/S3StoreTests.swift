@@ -79,7 +79,7 @@ struct S3StoreTests {
             #expect(error?.userMessage.contains("SignatureDoesNotMatch") == true, "\(String(describing: error))")
             #expect(error?.userMessage.contains("AWS_SECRET_ACCESS_KEY") == true)
             // Unsigned requests are refused too: the check is real, not a formality.
-            let unsigned = try ProcessRunner.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "\(server.location)/\(Self.bucket)/prod/shop/ok"])
+            let unsigned = try await ProcessRunner.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "\(server.location)/\(Self.bucket)/prod/shop/ok"])
             #expect(unsigned.stdout != "200")
             #expect(String(decoding: try await good.get(key: "shop/ok"), as: UTF8.self) == "signed")
         }

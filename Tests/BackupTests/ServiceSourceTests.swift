@@ -71,7 +71,7 @@ struct ServiceSourceTests {
         guard FileManager.default.fileExists(atPath: "/usr/lib/postgresql/15/bin/initdb") else {
             throw TestSupportError(message: "PostgreSQL 15 server binaries missing: run scripts/install-backup-deps.sh")
         }
-        _ = try ProcessRunner.script("podman-engine.sh", "image", image, "backup")
+        _ = try await ProcessRunner.script("podman-engine.sh", "image", image, "backup")
         let engine = try ExternalServer.podman()
         defer { engine.stop() }
         let client = try await DockerClient.connect(.init(host: .unix(path: engine.location)))
@@ -154,7 +154,7 @@ struct ServiceSourceTests {
             let target = "\(base)/restored"
             let restored = try await BackupRestorer(settings: settings, store: store).restore(id: manifest.id, source: nil, to: target)
             #expect(restored.count == 4)
-            let listing = try ProcessRunner.run(["pg_restore", "--list", "\(target)/postgres-shop.pgdump"])
+            let listing = try await ProcessRunner.run(["pg_restore", "--list", "\(target)/postgres-shop.pgdump"])
             #expect(listing.status == 0, "\(listing.stderr)")
             #expect(listing.stdout.contains("TABLE DATA public users"))
             let rdb = try Data(contentsOf: URL(fileURLWithPath: "\(target)/redis.rdb"))

@@ -51,7 +51,7 @@ struct DeployCommandDockerTests {
                 let secret = try await client.execCollecting(
                     blue, ExecSpec(command: ["cat", "/run/secrets/db_password"]))
                 #expect(secret.stdout == DockerComposeRuntimeTests.secret)
-                let served = try ProcessRunner.run(["curl", "-s", "--max-time", "5", "http://127.0.0.1:\(http)/"])
+                let served = try await ProcessRunner.run(["curl", "-s", "--max-time", "5", "http://127.0.0.1:\(http)/"])
                 #expect(served.stdout == "version one\n")
             } catch {
                 await Self.clean(client, project: project)
@@ -65,7 +65,7 @@ struct DeployCommandDockerTests {
     static func exit(of process: ShipshapeProcess, within limit: Duration) async throws -> Int32? {
         let deadline = ContinuousClock.now + limit
         while ContinuousClock.now < deadline {
-            if let status = process.waitForExit(timeout: 0.05) { return status }
+            if let status = await process.waitForExit(timeout: 0.05) { return status }
             try await Task.sleep(for: .milliseconds(100))
         }
         process.stop()

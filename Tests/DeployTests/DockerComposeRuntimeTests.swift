@@ -166,8 +166,8 @@ struct DockerComposeRuntimeTests {
         guard ProcessRunner.isInstalled("podman") else {
             throw TestSupportError(message: "podman is not installed: run scripts/install-deploy-deps.sh")
         }
-        _ = try ProcessRunner.script("podman-engine.sh", "image", one, "version one")
-        _ = try ProcessRunner.script("podman-engine.sh", "image", two, "version two")
+        _ = try await ProcessRunner.script("podman-engine.sh", "image", one, "version one")
+        _ = try await ProcessRunner.script("podman-engine.sh", "image", two, "version two")
         let engine = try ExternalServer.podman()
         defer { engine.stop() }
         let client = try await DockerClient.connect(.init(host: .unix(path: engine.location)))

@@ -13,8 +13,8 @@ struct DockerRuntimeTests {
         guard ProcessRunner.isInstalled("podman") else {
             throw TestSupportError(message: "podman is not installed: run scripts/install-deploy-deps.sh")
         }
-        _ = try ProcessRunner.script("podman-engine.sh", "image", "shipshape-deploy-test:1", "version one")
-        _ = try ProcessRunner.script("podman-engine.sh", "image", "shipshape-deploy-test:2", "version two")
+        _ = try await ProcessRunner.script("podman-engine.sh", "image", "shipshape-deploy-test:1", "version one")
+        _ = try await ProcessRunner.script("podman-engine.sh", "image", "shipshape-deploy-test:2", "version two")
         let engine = try ExternalServer.podman()
         defer { engine.stop() }
         let client = try await DockerClient.connect(.init(host: .unix(path: engine.location)))

@@ -20,10 +20,10 @@ struct ProcessRuntimeTests {
         #expect(green.arguments.suffix(2) == ["\(green.port)", "2.0.0"])
         try await blue.waitUntilListening(timeout: .seconds(20))
         try await green.waitUntilListening(timeout: .seconds(20))
-        let answer = try ProcessRunner.run(["curl", "-s", "http://127.0.0.1:\(green.port)/version"])
+        let answer = try await ProcessRunner.run(["curl", "-s", "http://127.0.0.1:\(green.port)/version"])
         #expect(answer.stdout == "version 2.0.0")
         #expect(
-            try ProcessRunner.run(["curl", "-s", "http://127.0.0.1:\(blue.port)/version"]).stdout == "version 1.0.0")
+            try await ProcessRunner.run(["curl", "-s", "http://127.0.0.1:\(blue.port)/version"]).stdout == "version 1.0.0")
         await runtime.stop(blue)
         await runtime.stop(green)
         #expect(!blue.isRunning && !green.isRunning)
@@ -39,7 +39,7 @@ struct ProcessRuntimeTests {
         let process = try runtime.start(color: .green, version: "3.1")
         defer { kill(-process.pid, SIGKILL) }
         try await process.waitUntilListening(timeout: .seconds(20))
-        _ = try ProcessRunner.run(["curl", "-s", "http://127.0.0.1:\(process.port)/health"])
+        _ = try await ProcessRunner.run(["curl", "-s", "http://127.0.0.1:\(process.port)/health"])
         let file = try String(contentsOfFile: "\(directory.path)/api-green-3.1.log", encoding: .utf8)
         #expect(file.contains("app 3.1 starting on \(process.port)"))
         for _ in 0..<100 where process.recentLog().last != "served /health" {
@@ -49,7 +49,7 @@ struct ProcessRuntimeTests {
 
         // As a later `shipshape` run would: only the pid is known.
         #expect(await ProcessRuntime.stopGroup(pid: process.pid, grace: .seconds(5)))
-        let refused = try ProcessRunner.run([
+        let refused = try await ProcessRunner.run([
             "curl", "-s", "-o", "/dev/null", "http://127.0.0.1:\(process.port)/health",
         ])
         #expect(refused.status != 0)

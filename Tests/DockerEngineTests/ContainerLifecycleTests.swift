@@ -52,7 +52,7 @@ struct ContainerLifecycleTests {
                 #expect(running.name == name)
                 #expect(running.hostPort(for: 80) == port)
 
-                let body = try ProcessRunner.run([
+                let body = try await ProcessRunner.run([
                     "curl", "-sf", "--retry", "20", "--retry-connrefused", "--retry-delay", "1",
                     "http://127.0.0.1:\(port)/health",
                 ])

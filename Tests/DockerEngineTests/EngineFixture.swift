@@ -19,7 +19,7 @@ struct EngineFixture {
         guard ProcessRunner.isInstalled("podman") else {
             throw TestSupportError(message: "podman is not installed: run scripts/install-docker-deps.sh")
         }
-        _ = try ProcessRunner.script("podman-engine.sh", "image", image, "hello")
+        _ = try await ProcessRunner.script("podman-engine.sh", "image", image, "hello")
         let server = try ExternalServer.podman()
         do {
             let client = try await DockerClient.connect(.init(host: .unix(path: server.location)))

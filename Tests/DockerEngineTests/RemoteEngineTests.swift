@@ -8,7 +8,7 @@ import Testing
 @Suite("Remote engines over tcp and tcp+TLS", .serialized, .timeLimit(.minutes(3)))
 struct RemoteEngineTests {
     /// Makes a CA, a server certificate for 127.0.0.1 and a client certificate, in Docker's file names.
-    static func makeCertificates(in directory: TemporaryDirectory) throws {
+    static func makeCertificates(in directory: TemporaryDirectory) async throws {
         let script = """
             set -e
             key() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null; }
@@ -25,7 +25,7 @@ struct RemoteEngineTests {
             openssl x509 -req -in client.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -out cert.pem \
                 -days 1 -extfile client.ext 2>/dev/null
             """
-        let result = try ProcessRunner.run(["bash", "-c", script], currentDirectory: directory.path)
+        let result = try await ProcessRunner.run(["bash", "-c", script], currentDirectory: directory.path)
         guard result.status == 0 else { throw TestSupportError(message: "openssl failed: \(result.stderr)") }
     }
 
@@ -78,7 +78,7 @@ struct RemoteEngineTests {
     func mutualTLS() async throws {
         let certificates = try TemporaryDirectory(prefix: "docker-certs")
         defer { certificates.remove() }
-        try Self.makeCertificates(in: certificates)
+        try await Self.makeCertificates(in: certificates)
         let engine = try ExternalServer.podman()
         defer { engine.stop() }
         let port = try ProcessRunner.freePort()

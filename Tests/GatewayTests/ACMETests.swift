@@ -9,10 +9,10 @@ struct ACMETests {
     static let domains = ["shop.test", "www.shop.test"]
 
     /// What `openssl s_client` says about the certificate served for `name` (subject, issuer, verification).
-    static func handshake(port: Int, name: String, caFile: String? = nil) throws -> String {
+    static func handshake(port: Int, name: String, caFile: String? = nil) async throws -> String {
         var command = ["openssl", "s_client", "-connect", "127.0.0.1:\(port)", "-servername", name]
         if let caFile { command += ["-CAfile", caFile, "-verify_hostname", name] }
-        return try ProcessRunner.run(command, input: Data()).stdout
+        return try await ProcessRunner.run(command, input: Data()).stdout
     }
 
     static func configure(_ config: inout ShipshapeConfiguration, httpPort: Int, pebble: PebbleServer, cache: String) {
@@ -52,16 +52,16 @@ struct ACMETests {
         do {
             var served = ""
             for _ in 0..<120 {
-                served = try Self.handshake(port: gateway.httpsPort, name: "shop.test", caFile: root)
+                served = try await Self.handshake(port: gateway.httpsPort, name: "shop.test", caFile: root)
                 if served.contains("Pebble Intermediate CA") { break }
                 try await Task.sleep(for: .milliseconds(250))
             }
             #expect(served.contains("Pebble Intermediate CA"), "still not issued; pebble said:\n\(pebble.log.suffix(2000))")
             #expect(served.contains("Verify return code: 0 (ok)"), "the chain verifies against Pebble's root for the name")
-            let www = try Self.handshake(port: gateway.httpsPort, name: "www.shop.test", caFile: root)
+            let www = try await Self.handshake(port: gateway.httpsPort, name: "www.shop.test", caFile: root)
             #expect(www.contains("Verify return code: 0 (ok)"), "every domain is in the certificate")
 
-            let response = try CurlResponse.run([
+            let response = try await CurlResponse.run([
                 "--cacert", root, "--resolve", "shop.test:\(gateway.httpsPort):127.0.0.1", "https://shop.test:\(gateway.httpsPort)/api/hello",
             ])
             #expect(response.status == 200, "a client trusting the CA reaches the app")
@@ -83,7 +83,7 @@ struct ACMETests {
         try await GatewayHarness.with(tls: true, configure: { config, _ in
             Self.configure(&config, httpPort: 0, pebble: pebble, cache: cache)
         }) { gateway in
-            let served = try Self.handshake(port: gateway.httpsPort, name: "shop.test", caFile: root)
+            let served = try await Self.handshake(port: gateway.httpsPort, name: "shop.test", caFile: root)
             #expect(served.contains("Verify return code: 0 (ok)"), "with the ACME server gone, the cached certificate is served at once")
         }
     }

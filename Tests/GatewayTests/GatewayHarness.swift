@@ -89,11 +89,11 @@ struct CurlResponse {
     var body: String
     var httpVersion: String
 
-    static func run(_ arguments: [String], input: Data? = nil) throws -> CurlResponse {
+    static func run(_ arguments: [String], input: Data? = nil) async throws -> CurlResponse {
         let directory = try TemporaryDirectory(prefix: "curl")
         defer { directory.remove() }
         let headerFile = "\(directory.path)/headers"
-        let result = try ProcessRunner.run(
+        let result = try await ProcessRunner.run(
             ["curl", "-s", "-S", "-D", headerFile, "-w", "\n%{http_code} %{http_version}", "--max-time", "30"] + arguments,
             input: input)
         guard result.status == 0 else {
@@ -118,7 +118,7 @@ struct CurlResponse {
 
 /// Sends raw bytes over TCP with Python (so tests can write what no HTTP client would) and returns what the
 /// server answered before closing, or what it had sent by `timeout` seconds.
-func rawExchange(port: Int, chunks: [String], pause: Double = 0, timeout: Double = 10) throws -> String {
+func rawExchange(port: Int, chunks: [String], pause: Double = 0, timeout: Double = 10) async throws -> String {
     let script = """
         import socket, sys, time, json
         chunks = json.loads(sys.stdin.read()); pause = float(sys.argv[1]); timeout = float(sys.argv[2])
@@ -141,5 +141,5 @@ func rawExchange(port: Int, chunks: [String], pause: Double = 0, timeout: Double
         sys.stdout.write(received.decode("latin-1"))
         """
     let encoded = try JSONSerialization.data(withJSONObject: chunks)
-    return try ProcessRunner.run(["python3", "-c", script, String(pause), String(timeout), String(port)], input: encoded).stdout
+    return try await ProcessRunner.run(["python3", "-c", script, String(pause), String(timeout), String(port)], input: encoded).stdout
 }

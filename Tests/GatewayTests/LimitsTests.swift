@@ -10,10 +10,10 @@ struct LimitsTests {
     func contentLengthTooLarge() async throws {
         try await GatewayHarness.with(configure: { config, _ in config.gateway.limits.maxBodySize = .kilobytes(64) }) { gateway in
             let body = Data(repeating: 0x61, count: 100 * 1024)
-            let response = try CurlResponse.run(["--data-binary", "@-", "\(gateway.http)/echo"], input: body)
+            let response = try await CurlResponse.run(["--data-binary", "@-", "\(gateway.http)/echo"], input: body)
             #expect(response.status == 413)
             #expect(response.body.contains(#""error":"payload_too_large""#))
-            let small = try CurlResponse.run(["--data-binary", "@-", "\(gateway.http)/echo"], input: Data(repeating: 0x62, count: 1000))
+            let small = try await CurlResponse.run(["--data-binary", "@-", "\(gateway.http)/echo"], input: Data(repeating: 0x62, count: 1000))
             #expect(small.status == 200)
             #expect(small.body.count == 1000)
         }
@@ -28,13 +28,13 @@ struct LimitsTests {
                 ["POST \(path) HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"]
                     + Array(repeating: "\(hex)\r\n\(chunk)\r\n", count: 8) + ["0\r\n\r\n"]
             }
-            let answer = try rawExchange(port: gateway.httpPort, chunks: request("/upload"), timeout: 5)
+            let answer = try await rawExchange(port: gateway.httpPort, chunks: request("/upload"), timeout: 5)
             #expect(answer.hasPrefix("HTTP/1.1 413"))
             #expect(answer.contains("payload_too_large"))
             // An upstream that already started answering cannot be turned into a 413: the response is cut short.
-            let echoed = try rawExchange(port: gateway.httpPort, chunks: request("/echo"), timeout: 5)
+            let echoed = try await rawExchange(port: gateway.httpPort, chunks: request("/echo"), timeout: 5)
             #expect(!echoed.hasSuffix("0\r\n\r\n"), "the oversized body must not be echoed completely")
-            let within = try rawExchange(
+            let within = try await rawExchange(
                 port: gateway.httpPort,
                 chunks: ["POST /upload HTTP/1.1\r\nHost: t\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n",
                     "\(hex)\r\n\(chunk)\r\n", "0\r\n\r\n"])
@@ -45,9 +45,9 @@ struct LimitsTests {
     @Test("headers over max_header_size are answered 431")
     func headersTooLarge() async throws {
         try await GatewayHarness.with(configure: { config, _ in config.gateway.limits.maxHeaderSize = .kilobytes(4) }) { gateway in
-            let response = try CurlResponse.run(["-H", "X-Big: \(String(repeating: "a", count: 8000))", "\(gateway.http)/"])
+            let response = try await CurlResponse.run(["-H", "X-Big: \(String(repeating: "a", count: 8000))", "\(gateway.http)/"])
             #expect(response.status == 431)
-            let status1 = try CurlResponse.run(["-H", "X-Small: a", "\(gateway.http)/"]).status
+            let status1 = try await CurlResponse.run(["-H", "X-Small: a", "\(gateway.http)/"]).status
             #expect(status1 == 200)
         }
     }
@@ -60,11 +60,11 @@ struct LimitsTests {
                 // One byte every 0.5 s: an idle-read timer would be reset by each byte and never fire.
                 let request = "GET / HTTP/1.1\r\nHost: slow\r\nX-Trickle: " + String(repeating: "a", count: 40) + "\r\n\r\n"
                 let started = Date()
-                let answer = try rawExchange(port: port, chunks: request.map { String($0) }, pause: 0.5, timeout: 30)
+                let answer = try await rawExchange(port: port, chunks: request.map { String($0) }, pause: 0.5, timeout: 30)
                 return (answer, Date().timeIntervalSince(started))
             }.value
             for _ in 0..<5 {
-                let status2 = try CurlResponse.run(["\(gateway.http)/api/hello"]).status
+                let status2 = try await CurlResponse.run(["\(gateway.http)/api/hello"]).status
                 #expect(status2 == 200)
                 try await Task.sleep(for: .milliseconds(200))
             }
@@ -88,7 +88,7 @@ struct LimitsTests {
         ])
     func malformed(request: String) async throws {
         try await GatewayHarness.with { gateway in
-            let answer = try rawExchange(port: gateway.httpPort, chunks: [request], timeout: 5)
+            let answer = try await rawExchange(port: gateway.httpPort, chunks: [request], timeout: 5)
             #expect(answer.hasPrefix("HTTP/1.1 400"), "got: \(answer.prefix(80))")
             #expect(!answer.contains("x-app-version"), "the upstream must never see it")
             let log = try gateway.accessLog()
@@ -100,7 +100,7 @@ struct LimitsTests {
     func expectContinue() async throws {
         try await GatewayHarness.with { gateway in
             let body = Data(repeating: 0x63, count: 2 << 20)
-            let response = try CurlResponse.run(["-H", "Expect: 100-continue", "--data-binary", "@-", "\(gateway.http)/echo"], input: body)
+            let response = try await CurlResponse.run(["-H", "Expect: 100-continue", "--data-binary", "@-", "\(gateway.http)/echo"], input: body)
             #expect(response.status == 200)
             #expect(response.body.utf8.count == body.count)
         }

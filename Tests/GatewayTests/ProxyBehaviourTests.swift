@@ -9,7 +9,7 @@ struct ProxyBehaviourTests {
     @Test("proxies a request and adds the security headers, the request ID, and no Server header")
     func proxiesWithHeaders() async throws {
         try await GatewayHarness.with { gateway in
-            let response = try CurlResponse.run(["\(gateway.http)/api/hello"])
+            let response = try await CurlResponse.run(["\(gateway.http)/api/hello"])
             #expect(response.status == 200)
             #expect(response.body.contains("hello from the demo app"))
             #expect(response.headers["x-content-type-options"] == "nosniff")
@@ -30,7 +30,7 @@ struct ProxyBehaviourTests {
     @Test("the upstream sees forwarding headers, the request ID and a trace context, never hop-by-hop headers")
     func forwardingHeaders() async throws {
         try await GatewayHarness.with { gateway in
-            let response = try CurlResponse.run([
+            let response = try await CurlResponse.run([
                 "-H", "X-Request-ID: req-123", "-H", "X-Forwarded-For: 6.6.6.6", "-H", "Connection: keep-alive, X-Secret",
                 "-H", "X-Secret: hop", "-H", "traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
                 "\(gateway.http)/headers",
@@ -51,7 +51,7 @@ struct ProxyBehaviourTests {
     @Test("a malformed request ID is replaced and a missing trace context is started")
     func malformedRequestID() async throws {
         try await GatewayHarness.with { gateway in
-            let response = try CurlResponse.run(["-H", "X-Request-ID: bad id with spaces", "\(gateway.http)/headers"])
+            let response = try await CurlResponse.run(["-H", "X-Request-ID: bad id with spaces", "\(gateway.http)/headers"])
             let seen = try #require(try JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: String])
             #expect(seen["x-request-id"] != "bad id with spaces")
             #expect(seen["x-request-id"]?.count == 32)
@@ -62,7 +62,7 @@ struct ProxyBehaviourTests {
     @Test("X-Forwarded-For from a trusted proxy is believed")
     func trustedProxy() async throws {
         try await GatewayHarness.with(configure: { config, _ in config.gateway.trustedProxies = ["127.0.0.0/8"] }) { gateway in
-            let response = try CurlResponse.run(["-H", "X-Forwarded-For: 203.0.113.9", "\(gateway.http)/headers"])
+            let response = try await CurlResponse.run(["-H", "X-Forwarded-For: 203.0.113.9", "\(gateway.http)/headers"])
             let seen = try #require(try JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: String])
             #expect(seen["x-real-ip"] == "203.0.113.9")
             #expect(seen["x-forwarded-for"] == "203.0.113.9, 127.0.0.1")
@@ -74,13 +74,13 @@ struct ProxyBehaviourTests {
         try await GatewayHarness.with(configure: { config, _ in
             config.gateway.routes = [RouteConfiguration(match: "/api/", service: "app")]
         }) { gateway in
-            let response = try CurlResponse.run(["-H", "X-Request-ID: abc-1", "\(gateway.http)/nothing"])
+            let response = try await CurlResponse.run(["-H", "X-Request-ID: abc-1", "\(gateway.http)/nothing"])
             #expect(response.status == 404)
             #expect(response.headers["content-type"] == "application/json")
             #expect(response.body.contains(#""request_id":"abc-1""#))
-            let status3 = try CurlResponse.run(["\(gateway.http)/api/hello"]).status
+            let status3 = try await CurlResponse.run(["\(gateway.http)/api/hello"]).status
             #expect(status3 == 200)
-            let status4 = try CurlResponse.run(["\(gateway.http)/apiary"]).status
+            let status4 = try await CurlResponse.run(["\(gateway.http)/apiary"]).status
             #expect(status4 == 404, "prefixes match whole segments")
         }
     }
@@ -91,7 +91,7 @@ struct ProxyBehaviourTests {
         try await GatewayHarness.with(configure: { config, _ in
             config.services["app"] = ServiceConfiguration(name: "app", targets: [HostPort(host: "127.0.0.1", port: closedPort)])
         }) { gateway in
-            let response = try CurlResponse.run(["\(gateway.http)/"])
+            let response = try await CurlResponse.run(["\(gateway.http)/"])
             #expect(response.status == 502)
             #expect(response.body.contains(#""error":"bad_gateway""#))
         }
@@ -100,10 +100,10 @@ struct ProxyBehaviourTests {
     @Test("a slow upstream gives a JSON 504 after upstream_timeout")
     func gatewayTimeout() async throws {
         try await GatewayHarness.with(configure: { config, _ in config.gateway.limits.upstreamTimeout = .milliseconds(300) }) { gateway in
-            let response = try CurlResponse.run(["\(gateway.http)/delay/3000"])
+            let response = try await CurlResponse.run(["\(gateway.http)/delay/3000"])
             #expect(response.status == 504)
             #expect(response.body.contains(#""error":"gateway_timeout""#))
-            let status5 = try CurlResponse.run(["\(gateway.http)/delay/10"]).status
+            let status5 = try await CurlResponse.run(["\(gateway.http)/delay/10"]).status
             #expect(status5 == 200)
         }
     }
@@ -116,7 +116,7 @@ struct ProxyBehaviourTests {
                 name: "app", targets: [HostPort(host: "127.0.0.1", port: closedPort), HostPort(host: "127.0.0.1", port: appPort)])
         }) { gateway in
             for _ in 0..<6 {
-                let status6 = try CurlResponse.run(["\(gateway.http)/api/hello"]).status
+                let status6 = try await CurlResponse.run(["\(gateway.http)/api/hello"]).status
                 #expect(status6 == 200)
             }
         }
@@ -125,7 +125,7 @@ struct ProxyBehaviourTests {
     @Test("the gateway answers its own /health")
     func ownHealth() async throws {
         try await GatewayHarness.with { gateway in
-            let response = try CurlResponse.run(["\(gateway.http)/health"])
+            let response = try await CurlResponse.run(["\(gateway.http)/health"])
             #expect(response.status == 200)
             #expect(response.body == #"{"status":"ok"}"#)
         }
@@ -134,8 +134,8 @@ struct ProxyBehaviourTests {
     @Test("one JSON access log line per request with the contract's fields")
     func accessLog() async throws {
         try await GatewayHarness.with { gateway in
-            _ = try CurlResponse.run(["-A", "test-agent", "-H", "X-Request-ID: log-1", "\(gateway.http)/api/hello"])
-            _ = try CurlResponse.run(["\(gateway.http)/status/503"])
+            _ = try await CurlResponse.run(["-A", "test-agent", "-H", "X-Request-ID: log-1", "\(gateway.http)/api/hello"])
+            _ = try await CurlResponse.run(["\(gateway.http)/status/503"])
             try await Task.sleep(for: .milliseconds(100))
             let lines = try gateway.accessLog()
             #expect(lines.count == 2)
@@ -158,8 +158,8 @@ struct ProxyBehaviourTests {
     @Test("Prometheus metrics count requests by route, status and color")
     func metrics() async throws {
         try await GatewayHarness.with { gateway in
-            _ = try CurlResponse.run(["\(gateway.http)/api/hello"])
-            let metrics = try CurlResponse.run(["http://127.0.0.1:\(gateway.metricsPort)/metrics"]).body
+            _ = try await CurlResponse.run(["\(gateway.http)/api/hello"])
+            let metrics = try await CurlResponse.run(["http://127.0.0.1:\(gateway.metricsPort)/metrics"]).body
             #expect(metrics.contains(#"shipshape_http_requests_total{route="/",status="200",color="blue"}"#))
             #expect(metrics.contains("shipshape_http_request_duration_seconds_bucket"))
             #expect(metrics.contains("shipshape_connections_active"))
@@ -169,16 +169,16 @@ struct ProxyBehaviourTests {
     @Test("gzip for compressible bodies when accepted, never for small ones or twice")
     func compression() async throws {
         try await GatewayHarness.with { gateway in
-            let page = try CurlResponse.run(["--compressed", "\(gateway.http)/"])
+            let page = try await CurlResponse.run(["--compressed", "\(gateway.http)/"])
             #expect(page.headers["content-encoding"] == "gzip")
             #expect(page.body.contains("Shipshape demo app"))
-            let plain = try CurlResponse.run(["\(gateway.http)/"])
+            let plain = try await CurlResponse.run(["\(gateway.http)/"])
             #expect(plain.headers["content-encoding"] == nil, "no Accept-Encoding, no gzip")
-            let small = try CurlResponse.run(["--compressed", "\(gateway.http)/api/hello"])
+            let small = try await CurlResponse.run(["--compressed", "\(gateway.http)/api/hello"])
             #expect(small.headers["content-encoding"] == nil, "below min_size")
 
             // One keep-alive connection: the compressor joins when the first request that accepts gzip arrives.
-            let answers = try rawExchange(port: gateway.httpPort, chunks: [
+            let answers = try await rawExchange(port: gateway.httpPort, chunks: [
                 "GET / HTTP/1.1\r\nHost: t\r\n\r\n"
                     + "GET / HTTP/1.1\r\nHost: t\r\nAccept-Encoding: gzip\r\nConnection: close\r\n\r\n",
             ])

@@ -21,12 +21,12 @@ struct RateLimitGatewayTests {
     func tiers() async throws {
         try await GatewayHarness.with(configure: { config, _ in config.gateway.rateLimits.policies = Self.tiers }) { gateway in
             var statuses: [Int] = []
-            var last = try CurlResponse.run(["\(gateway.http)/api/auth/login"])
+            var last = try await CurlResponse.run(["\(gateway.http)/api/auth/login"])
             statuses.append(last.status)
             #expect(last.headers["ratelimit-policy"] == #""auth";q=5;w=150"# || last.headers["ratelimit-policy"]?.hasPrefix(#""auth""#) == true)
             #expect(last.headers["x-ratelimit-limit"] != nil)
             for _ in 0..<5 {
-                last = try CurlResponse.run(["\(gateway.http)/api/auth/login"])
+                last = try await CurlResponse.run(["\(gateway.http)/api/auth/login"])
                 statuses.append(last.status)
             }
             #expect(statuses == [404, 404, 404, 404, 404, 429], "the demo app has no /api/auth/login: 404s pass, the 6th is limited")
@@ -42,19 +42,19 @@ struct RateLimitGatewayTests {
         try await GatewayHarness.with(configure: { config, _ in config.gateway.rateLimits.policies = Self.tiers }) { gateway in
             var alice: [Int] = []
             for _ in 0..<4 {
-                let status = try CurlResponse.run(["-H", "X-User-ID: alice", "\(gateway.http)/api/hello"]).status
+                let status = try await CurlResponse.run(["-H", "X-User-ID: alice", "\(gateway.http)/api/hello"]).status
                 alice.append(status)
             }
             #expect(alice == [200, 200, 200, 429])
-            let bob = try CurlResponse.run(["-H", "X-User-ID: bob", "\(gateway.http)/api/hello"])
+            let bob = try await CurlResponse.run(["-H", "X-User-ID: bob", "\(gateway.http)/api/hello"])
             #expect(bob.status == 200, "another user's quota is untouched")
             for _ in 0..<10 {
-                let health = try CurlResponse.run(["\(gateway.http)/health"])
+                let health = try await CurlResponse.run(["\(gateway.http)/health"])
                 #expect(health.status == 200)
                 #expect(health.headers["ratelimit"] == nil, "unlimited policies add no quota headers")
             }
             for _ in 0..<3 {
-                let shadow = try CurlResponse.run(["\(gateway.http)/dry/anything"])
+                let shadow = try await CurlResponse.run(["\(gateway.http)/dry/anything"])
                 #expect(shadow.status == 404, "dry run counts but never rejects")
             }
         }
@@ -76,7 +76,7 @@ struct RateLimitGatewayTests {
             func status(_ token: String?) async throws -> Int {
                 try await Self.curl((token.map { ["-H", "Authorization: Bearer \($0)"] } ?? []) + [url]).status
             }
-            let alice = try Self.token(sub: "alice", secret: secret)
+            let alice = try await Self.token(sub: "alice", secret: secret)
             let first = try await Self.curl(["-H", "Authorization: Bearer \(alice)", url])
             #expect(first.status == 200)
             #expect(first.headers["x-ratelimit-remaining"] == "1")
@@ -84,17 +84,17 @@ struct RateLimitGatewayTests {
             #expect(try await status(alice) == 429, "alice's quota of 2 is spent")
 
             // Every request below comes from 127.0.0.1, so all invalid tokens share that address's quota of 2.
-            let wrongKey = try Self.token(sub: "alice", secret: "an-attacker-guess-also-32-bytes-long!!")
+            let wrongKey = try await Self.token(sub: "alice", secret: "an-attacker-guess-also-32-bytes-long!!")
             #expect(try await status(wrongKey) == 200, "a token with a wrong signature is not counted as alice")
-            let unsigned = try Self.token(sub: "bob", secret: nil)
+            let unsigned = try await Self.token(sub: "bob", secret: nil)
             #expect(try await status(unsigned) == 200, "alg none is limited by the address (its 2nd request)")
-            let expired = try Self.token(sub: "carol", secret: secret, expiresIn: -3600)
+            let expired = try await Self.token(sub: "carol", secret: secret, expiresIn: -3600)
             #expect(try await status(expired) == 429, "an expired token shares the address's spent quota")
-            let forgedDave = try Self.token(sub: "dave", secret: "another-wrong-secret-of-32-bytes-long")
+            let forgedDave = try await Self.token(sub: "dave", secret: "another-wrong-secret-of-32-bytes-long")
             #expect(try await status(forgedDave) == 429, "a forged subject buys no fresh quota")
             #expect(try await status(nil) == 429, "no token: the same address quota")
 
-            let bob = try Self.token(sub: "bob", secret: secret)
+            let bob = try await Self.token(sub: "bob", secret: secret)
             #expect(try await status(bob) == 200)
             #expect(try await status(bob) == 200, "the unsigned 'bob' token spent none of bob's quota")
             #expect(try await status(bob) == 429)
@@ -117,7 +117,7 @@ struct RateLimitGatewayTests {
         var allowed = 0
         for index in 0..<12 {
             let gateway = index.isMultiple(of: 2) ? first : second
-            let status = try CurlResponse.run(["-H", "X-User-ID: shared", "\(gateway.http)/api/hello"]).status
+            let status = try await CurlResponse.run(["-H", "X-User-ID: shared", "\(gateway.http)/api/hello"]).status
             if status == 200 { allowed += 1 }
         }
         await first.stop()
@@ -131,7 +131,7 @@ struct RateLimitGatewayTests {
             let key = "sk_live_do-not-store-me"
             let url = "http://127.0.0.1:\(port)/api/hello"
             #expect(try await Self.statuses(url, apiKey: key, count: 4) == [200, 200, 200, 429], "shared limit")
-            let stored = try redis.keys()
+            let stored = try await redis.keys()
             #expect(stored.count == 1 && stored.allSatisfy { $0.hasPrefix("shipshape:ratelimit:api:") })
             #expect(!stored.contains { $0.contains(key) }, "Redis holds a hash of the API key, never the key: \(stored)")
 
@@ -146,9 +146,9 @@ struct RateLimitGatewayTests {
             // A fresh Redis knows no counts; the local table still says 429, so a 200 means Redis decides again.
             #expect(try await Self.eventually { try await Self.statuses(url, apiKey: key, count: 1) == [200] })
             #expect(try await Self.statuses(url, apiKey: key, count: 3) == [200, 200, 429])
-            let recovered = try redis.keys()
+            let recovered = try await redis.keys()
             #expect(recovered.count == 1)
-            _ = try redis.cli(["DEL"] + recovered)
+            _ = try await redis.cli(["DEL"] + recovered)
             #expect(try await Self.statuses(url, apiKey: key, count: 1) == [200], "deleting the Redis key resets the limit")
             #expect(gateway.output.components(separatedBy: "shared rate limit store is reachable again").count == 2)
         }
@@ -203,15 +203,15 @@ extension RateLimitGatewayTests {
 
         func stop() { server.withLock { $0 }?.stop() }
 
-        func cli(_ arguments: [String]) throws -> String {
-            let result = try ProcessRunner.run(["redis-cli", "-p", String(port)] + arguments)
+        func cli(_ arguments: [String]) async throws -> String {
+            let result = try await ProcessRunner.run(["redis-cli", "-p", String(port)] + arguments)
             guard result.status == 0 else { throw TestSupportError(message: "redis-cli \(arguments): \(result.stderr)") }
             return result.stdout
         }
 
         /// Every rate limit key in Redis.
-        func keys() throws -> [String] {
-            try cli(["--scan", "--pattern", "shipshape:ratelimit:*"]).split(separator: "\n").map(String.init)
+        func keys() async throws -> [String] {
+            try await cli(["--scan", "--pattern", "shipshape:ratelimit:*"]).split(separator: "\n").map(String.init)
         }
     }
 
@@ -244,7 +244,7 @@ extension RateLimitGatewayTests {
             """)
         let gateway = try ShipshapeProcess(["proxy", "-c", "shipshape.yml"], directory: directory.path)
         defer { gateway.stop() }
-        let serving = try await offPool { ShipshapeProcess.waitUntilServing("http://127.0.0.1:\(port)/health") }
+        let serving = await ShipshapeProcess.waitUntilServing("http://127.0.0.1:\(port)/health")
         try #require(serving, "output: \(gateway.output)")
         do {
             try await body(gateway, redis, port)
@@ -272,20 +272,13 @@ extension RateLimitGatewayTests {
         return false
     }
 
-    /// `curl` on its own thread: JWT verification in the gateway runs on the concurrency pool, which a blocked
-    /// test thread would starve on a 2-core machine.
+    /// `curl` (on a thread of its own, see `offThread`).
     static func curl(_ arguments: [String]) async throws -> CurlResponse {
-        try await offPool { try CurlResponse.run(arguments) }
-    }
-
-    static func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread { continuation.resume(with: Result { try work() }) }.start()
-        }
+        try await CurlResponse.run(arguments)
     }
 
     /// An HS256 token (or `alg: none` when `secret` is nil) signed by Python's standard library.
-    static func token(sub: String, secret: String?, expiresIn: Int = 3600) throws -> String {
+    static func token(sub: String, secret: String?, expiresIn: Int = 3600) async throws -> String {
         let script = """
             import base64, hashlib, hmac, json, sys, time
             b64 = lambda data: base64.urlsafe_b64encode(data).rstrip(b"=").decode()
@@ -297,7 +290,7 @@ extension RateLimitGatewayTests {
             print(signing + "." + signature)
             """
         // The secret goes through stdin, never argv.
-        let result = try ProcessRunner.run(
+        let result = try await ProcessRunner.run(
             ["python3", "-c", script, sub, String(expiresIn)], input: Data((secret ?? "").utf8))
         guard result.status == 0 else { throw TestSupportError(message: "python3 token: \(result.stderr)") }
         return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)

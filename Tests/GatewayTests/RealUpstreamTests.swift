@@ -18,21 +18,21 @@ struct RealUpstreamTests {
         try await GatewayHarness.with(configure: { config, _ in
             config.services["app"] = ServiceConfiguration(name: "app", targets: [HostPort(host: "127.0.0.1", port: port)])
         }) { gateway in
-            let page = try CurlResponse.run(["--compressed", "\(gateway.http)/index.html"])
+            let page = try await CurlResponse.run(["--compressed", "\(gateway.http)/index.html"])
             #expect(page.status == 200)
             #expect(page.body.contains("Shipshape in front of nginx."))
             #expect(page.headers["content-encoding"] == "gzip")
             #expect(page.headers["server"] == nil)
             #expect(page.headers["x-frame-options"] == "DENY")
-            let head = try CurlResponse.run(["-I", "\(gateway.http)/index.html"])
+            let head = try await CurlResponse.run(["-I", "\(gateway.http)/index.html"])
             #expect(head.status == 200)
             #expect(head.headers["content-length"] != nil)
             // Several requests on one connection (curl reuses it for URLs on one command line).
-            let many = try ProcessRunner.run(
+            let many = try await ProcessRunner.run(
                 ["curl", "-s", "-o", "/dev/null", "-o", "/dev/null", "-o", "/dev/null", "-w", "%{http_code}%{num_connects}\n",
                  "\(gateway.http)/data.json", "\(gateway.http)/data.json", "\(gateway.http)/data.json"])
             #expect(many.stdout.split(separator: "\n") == ["2001", "2000", "2000"])
-            let missing = try CurlResponse.run(["\(gateway.http)/missing"])
+            let missing = try await CurlResponse.run(["\(gateway.http)/missing"])
             #expect(missing.status == 404)
         }
     }

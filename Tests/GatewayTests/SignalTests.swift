@@ -6,8 +6,8 @@ import Testing
 
 @Suite("gateway process: SIGHUP reload and SIGTERM drain", .serialized)
 struct SignalTests {
-    static func makeCertificate(name: String, in directory: String) throws {
-        let result = try ProcessRunner.run([
+    static func makeCertificate(name: String, in directory: String) async throws {
+        let result = try await ProcessRunner.run([
             "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
             "-subj", "/CN=\(name)", "-addext", "subjectAltName=DNS:localhost",
             "-keyout", "\(directory)/site.key", "-out", "\(directory)/site.pem",
@@ -28,8 +28,8 @@ struct SignalTests {
         }
     }
 
-    static func servedCommonName(port: Int) throws -> String {
-        let result = try ProcessRunner.run(
+    static func servedCommonName(port: Int) async throws -> String {
+        let result = try await ProcessRunner.run(
             ["openssl", "s_client", "-connect", "127.0.0.1:\(port)", "-servername", "localhost"], input: Data())
         let subject = result.stdout.split(separator: "\n").first { $0.contains("subject=") } ?? ""
         return String(subject)
@@ -59,19 +59,19 @@ struct SignalTests {
         let app = DemoApp(version: "v1")
         let appPort = try await app.start()
         let httpPort = try ProcessRunner.freePort(), httpsPort = try ProcessRunner.freePort()
-        try Self.makeCertificate(name: "before-reload", in: directory.path)
+        try await Self.makeCertificate(name: "before-reload", in: directory.path)
         try Self.writeConfig(in: directory, appPort: appPort, httpPort: httpPort, httpsPort: httpsPort)
         let gateway = try ShipshapeProcess(["proxy", "-c", "shipshape.yml"], directory: directory.path)
         defer { gateway.stop() }
-        try #require(ShipshapeProcess.waitUntilServing("https://localhost:\(httpsPort)/health"), "output: \(gateway.output)")
-        #expect(try Self.servedCommonName(port: httpsPort).contains("before-reload"))
+        try #require(await ShipshapeProcess.waitUntilServing("https://localhost:\(httpsPort)/health"), "output: \(gateway.output)")
+        #expect(try await Self.servedCommonName(port: httpsPort).contains("before-reload"))
 
         let inFlight = try Self.startRequest("https://localhost:\(httpsPort)/delay/1500")
         try await Task.sleep(for: .milliseconds(300))
-        try Self.makeCertificate(name: "after-reload", in: directory.path)
+        try await Self.makeCertificate(name: "after-reload", in: directory.path)
         gateway.signal(SIGHUP)
         try await Task.sleep(for: .milliseconds(500))
-        #expect(try Self.servedCommonName(port: httpsPort).contains("after-reload"))
+        #expect(try await Self.servedCommonName(port: httpsPort).contains("after-reload"))
         #expect(inFlight() == 200, "the request in flight during the reload completes")
         await app.stop()
     }
@@ -83,20 +83,20 @@ struct SignalTests {
         let app = DemoApp(version: "v1")
         let appPort = try await app.start()
         let httpPort = try ProcessRunner.freePort(), httpsPort = try ProcessRunner.freePort()
-        try Self.makeCertificate(name: "drain", in: directory.path)
+        try await Self.makeCertificate(name: "drain", in: directory.path)
         try Self.writeConfig(in: directory, appPort: appPort, httpPort: httpPort, httpsPort: httpsPort)
         let gateway = try ShipshapeProcess(["proxy", "-c", "shipshape.yml"], directory: directory.path)
         defer { gateway.stop() }
-        try #require(ShipshapeProcess.waitUntilServing("https://localhost:\(httpsPort)/health"), "output: \(gateway.output)")
+        try #require(await ShipshapeProcess.waitUntilServing("https://localhost:\(httpsPort)/health"), "output: \(gateway.output)")
 
         let inFlight = try Self.startRequest("https://localhost:\(httpsPort)/delay/2000")
         try await Task.sleep(for: .milliseconds(400))
         gateway.signal(SIGTERM)
         try await Task.sleep(for: .milliseconds(300))
-        let refused = try ProcessRunner.run(["curl", "-k", "-s", "--max-time", "2", "https://localhost:\(httpsPort)/health"])
+        let refused = try await ProcessRunner.run(["curl", "-k", "-s", "--max-time", "2", "https://localhost:\(httpsPort)/health"])
         #expect(refused.status != 0, "no new connections are accepted while draining")
         #expect(inFlight() == 200)
-        #expect(gateway.waitForExit(timeout: 10) == 0, "output: \(gateway.output)")
+        #expect(await gateway.waitForExit(timeout: 10) == 0, "output: \(gateway.output)")
         await app.stop()
     }
 }

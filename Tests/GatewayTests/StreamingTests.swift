@@ -18,7 +18,7 @@ struct StreamingTests {
         try await GatewayHarness.with(configure: { config, _ in config.gateway.limits.maxBodySize = .init(bytes: 2 << 30) }) { gateway in
             let before = Self.residentMegabytes()
             let size = 1 << 30
-            let result = try ProcessRunner.run([
+            let result = try await ProcessRunner.run([
                 "sh", "-c",
                 "head -c \(size) /dev/zero | curl -s -S --max-time 300 -H 'Content-Type: application/octet-stream' "
                     + "-T - -X POST -o /dev/null -w '%{http_code} %{size_upload} %{size_download}' \(gateway.http)/echo",
@@ -50,7 +50,7 @@ struct StreamingTests {
                 while len(data) < frame[1] & 0x7f: data += s.recv(64)
                 print(data.decode())
                 """
-            let result = try ProcessRunner.run(["python3", "-c", script, String(gateway.httpPort)])
+            let result = try await ProcessRunner.run(["python3", "-c", script, String(gateway.httpPort)])
             let lines = result.stdout.split(separator: "\n")
             #expect(lines.first == "HTTP/1.1 101 Switching Protocols", "stderr: \(result.stderr)")
             #expect(lines.last == "hello through the gateway")

@@ -10,11 +10,11 @@ struct TLSTests {
     func tls13Only() async throws {
         try await GatewayHarness.with(tls: true) { gateway in
             let target = "127.0.0.1:\(gateway.httpsPort)"
-            let modern = try ProcessRunner.run(["openssl", "s_client", "-connect", target, "-servername", "localhost", "-tls1_3"], input: Data())
+            let modern = try await ProcessRunner.run(["openssl", "s_client", "-connect", target, "-servername", "localhost", "-tls1_3"], input: Data())
             #expect(modern.stdout.contains("TLSv1.3"))
-            let old = try ProcessRunner.run(["openssl", "s_client", "-connect", target, "-servername", "localhost", "-tls1_2"], input: Data())
+            let old = try await ProcessRunner.run(["openssl", "s_client", "-connect", target, "-servername", "localhost", "-tls1_2"], input: Data())
             #expect(old.status != 0, "a TLS 1.2 handshake must fail")
-            let older = try ProcessRunner.run(["curl", "-k", "-s", "--tlsv1.1", "--tls-max", "1.1", "https://\(target)/"])
+            let older = try await ProcessRunner.run(["curl", "-k", "-s", "--tlsv1.1", "--tls-max", "1.1", "https://\(target)/"])
             #expect(older.status != 0)
         }
     }
@@ -23,13 +23,13 @@ struct TLSTests {
     func intermediate() async throws {
         try await GatewayHarness.with(tls: true, configure: { config, _ in config.gateway.tls.minVersion = .tls12 }) { gateway in
             let target = "127.0.0.1:\(gateway.httpsPort)"
-            let aead = try ProcessRunner.run(
+            let aead = try await ProcessRunner.run(
                 ["openssl", "s_client", "-connect", target, "-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256"], input: Data())
             #expect(aead.stdout.contains("ECDHE-ECDSA-AES128-GCM-SHA256"))
-            let cbc = try ProcessRunner.run(
+            let cbc = try await ProcessRunner.run(
                 ["openssl", "s_client", "-connect", target, "-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-SHA"], input: Data())
             #expect(cbc.status != 0, "CBC suites are not offered")
-            let legacy = try ProcessRunner.run(["openssl", "s_client", "-connect", target, "-tls1_1"], input: Data())
+            let legacy = try await ProcessRunner.run(["openssl", "s_client", "-connect", target, "-tls1_1"], input: Data())
             #expect(legacy.status != 0)
         }
     }
@@ -37,14 +37,14 @@ struct TLSTests {
     @Test("HTTP/2 via ALPN with HTTP/1.1 to the upstream, and HSTS over HTTPS")
     func http2() async throws {
         try await GatewayHarness.with(tls: true) { gateway in
-            let response = try CurlResponse.run(["-k", "--http2", "\(gateway.https)/api/hello"])
+            let response = try await CurlResponse.run(["-k", "--http2", "\(gateway.https)/api/hello"])
             #expect(response.httpVersion == "2")
             #expect(response.status == 200)
             #expect(response.body.contains("hello from the demo app"))
             #expect(response.headers["strict-transport-security"] == "max-age=63072000; includeSubDomains")
-            let posted = try CurlResponse.run(["-k", "--http2", "--data-binary", "@-", "\(gateway.https)/echo"], input: Data("h2 body".utf8))
+            let posted = try await CurlResponse.run(["-k", "--http2", "--data-binary", "@-", "\(gateway.https)/echo"], input: Data("h2 body".utf8))
             #expect(posted.body == "h2 body")
-            let http1 = try CurlResponse.run(["-k", "--http1.1", "\(gateway.https)/api/hello"])
+            let http1 = try await CurlResponse.run(["-k", "--http1.1", "\(gateway.https)/api/hello"])
             #expect(http1.httpVersion == "1.1")
         }
     }
@@ -52,10 +52,10 @@ struct TLSTests {
     @Test("plain HTTP redirects to HTTPS with 301, except ACME challenges")
     func redirect() async throws {
         try await GatewayHarness.with(tls: true) { gateway in
-            let response = try CurlResponse.run(["-H", "Host: shop.example", "\(gateway.http)/cart?x=1"])
+            let response = try await CurlResponse.run(["-H", "Host: shop.example", "\(gateway.http)/cart?x=1"])
             #expect(response.status == 301)
             #expect(response.headers["location"] == "https://shop.example:\(gateway.httpsPort)/cart?x=1")
-            let challenge = try CurlResponse.run(["\(gateway.http)/.well-known/acme-challenge/token"])
+            let challenge = try await CurlResponse.run(["\(gateway.http)/.well-known/acme-challenge/token"])
             #expect(challenge.status != 301)
         }
     }
@@ -65,7 +65,7 @@ struct TLSTests {
         let directory = try TemporaryDirectory(prefix: "certs")
         defer { directory.remove() }
         for name in ["one.test", "two.test"] {
-            let made = try ProcessRunner.run([
+            let made = try await ProcessRunner.run([
                 "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
                 "-subj", "/CN=\(name)", "-addext", "subjectAltName=DNS:\(name)",
                 "-keyout", "\(directory.path)/\(name).key", "-out", "\(directory.path)/\(name).pem",
@@ -80,7 +80,7 @@ struct TLSTests {
             ])
         }) { gateway in
             for name in ["one.test", "two.test"] {
-                let result = try ProcessRunner.run(
+                let result = try await ProcessRunner.run(
                     ["openssl", "s_client", "-connect", "127.0.0.1:\(gateway.httpsPort)", "-servername", name], input: Data())
                 #expect(result.stdout.contains("CN = \(name)") || result.stdout.contains("CN=\(name)"), "served for \(name)")
             }

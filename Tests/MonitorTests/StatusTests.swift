@@ -10,8 +10,8 @@ import Testing
 @Suite("shipshape status against a running gateway and a real backup store")
 struct StatusTests {
     /// A certificate for `names` valid for `days` more days, written to `path`.
-    static func certificate(days: Int, at path: String, key: String) throws {
-        let result = try ProcessRunner.run([
+    static func certificate(days: Int, at path: String, key: String) async throws {
+        let result = try await ProcessRunner.run([
             "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", String(days),
             "-subj", "/CN=shop.test", "-addext", "subjectAltName=DNS:shop.test", "-keyout", key, "-out", path,
         ])
@@ -25,8 +25,8 @@ struct StatusTests {
         let app = DemoApp(version: "blue")
         let appPort = try await app.start()
         let deadPort = try ProcessRunner.freePort()
-        try Self.certificate(days: 400, at: "\(directory.path)/good.pem", key: "\(directory.path)/good.key")
-        try Self.certificate(days: 3, at: "\(directory.path)/soon.pem", key: "\(directory.path)/soon.key")
+        try await Self.certificate(days: 400, at: "\(directory.path)/good.pem", key: "\(directory.path)/good.key")
+        try await Self.certificate(days: 3, at: "\(directory.path)/soon.pem", key: "\(directory.path)/soon.key")
         let identity = X25519Identity.generate()
         _ = try directory.write("files/hello.txt", "hello\n")
         let health = HealthCheckConfiguration(path: "/health", interval: .milliseconds(100), timeout: .milliseconds(500), healthy: 1, unhealthy: 1)

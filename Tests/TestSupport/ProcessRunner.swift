@@ -40,10 +40,28 @@ public enum ProcessRunner {
             stderr: (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? "")
     }
 
+    /// `run` on a thread of its own, leaving the cooperative pool to the other tests.
+    @discardableResult
+    public static func run(
+        _ arguments: [String], input: Data? = nil, environment: [String: String]? = nil,
+        currentDirectory: String? = nil
+    ) async throws -> Result {
+        try await offThread { try run(arguments, input: input, environment: environment, currentDirectory: currentDirectory) as Result }
+    }
+
     /// Runs one of the project's `scripts/NAME` with arguments and returns its trimmed standard output;
     /// a non-zero exit is an error carrying its output. Spawned and reaped with posix_spawn/waitpid: when a
     /// script leaves a daemon behind, Foundation's `Process` can miss the script's exit and wait forever.
     public static func script(_ name: String, _ arguments: String...) throws -> String {
+        try script(name, arguments: arguments)
+    }
+
+    /// `script` on a thread of its own, leaving the cooperative pool to the other tests.
+    public static func script(_ name: String, _ arguments: String...) async throws -> String {
+        try await offThread { try script(name, arguments: arguments) }
+    }
+
+    static func script(_ name: String, arguments: [String]) throws -> String {
         let directory = try TemporaryDirectory(prefix: "script")
         defer { directory.remove() }
         let output = "\(directory.path)/out"

@@ -48,6 +48,21 @@ public final class ShipshapeProcess: Sendable {
         return nil
     }
 
+    /// Waits for exit (up to `timeout` seconds) without holding a thread, and returns the status, or nil if
+    /// still running.
+    public func waitForExit(timeout: Double) async -> Int32? {
+        let deadline = ContinuousClock.now + .seconds(timeout)
+        repeat {
+            if let status = exitStatus.withLock({ $0 }) { return status }
+            if let status = child.poll() {
+                exitStatus.withLock { $0 = status }
+                return status
+            }
+            try? await Task.sleep(for: .milliseconds(50))
+        } while ContinuousClock.now < deadline
+        return nil
+    }
+
     /// What it printed.
     public var output: String { (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "" }
 
@@ -62,15 +77,15 @@ public final class ShipshapeProcess: Sendable {
     }
 
     /// Polls `url` with curl until it answers (any status) or `timeout` passes.
-    public static func waitUntilServing(_ url: String, timeout: Double = 20) -> Bool {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if let result = try? ProcessRunner.run(["curl", "-k", "-s", "-o", "/dev/null", "--max-time", "1", url]),
+    public static func waitUntilServing(_ url: String, timeout: Double = 20) async -> Bool {
+        let deadline = ContinuousClock.now + .seconds(timeout)
+        while ContinuousClock.now < deadline {
+            if let result = try? await ProcessRunner.run(["curl", "-k", "-s", "-o", "/dev/null", "--max-time", "1", url]),
                 result.status == 0
             {
                 return true
             }
-            usleep(100_000)
+            try? await Task.sleep(for: .milliseconds(100))
         }
         return false
     }
