@@ -7,7 +7,7 @@
 #   4. shipshape backup run → local directory
 #   5. shipshape backup run → S3 (moto on loopback)
 # in one run, printing wall times, ratios and shipshape's peak RSS.
-# Usage: SCALE=70 Benchmarks/backup.sh   (needs scripts/install-backup-deps.sh; builds shipshape in release
+# Usage: SCALE=70 RUNS=3 Benchmarks/backup.sh   (needs scripts/install-backup-deps.sh; builds shipshape in release
 #        into .build-release, apart from the debug build the tests use)
 #        CONFIG=debug uses a debug build when a release build is out of reach (figures are then pessimistic).
 #        PROFILE=1 also profiles the directory backup with perf: `perf stat` (CPU time, page faults, context
@@ -57,6 +57,7 @@ backup:
     - postgres: { host: 127.0.0.1, port: $port, databases: [bench], user: postgres }
 YML
 sed 's|store: store|store: s3://bench/prod|' "$work/shipshape.yml" > "$work/shipshape-s3.yml"
+sed 's|user: postgres }|user: postgres, row_counts: false }|' "$work/shipshape.yml" > "$work/shipshape-nocount.yml"
 
 # Wall seconds and peak RSS (KB) of a command, via GNU time when present, else Python's rusage.
 measure() {
@@ -71,27 +72,49 @@ PY
 
 # Warm the page cache once so the first timed command does not pay for it.
 pg_dump -Fc bench > /dev/null
-read -r t_dump _ <<<"$(measure "pg_dump -Fc bench > $work/plain.dump")"
-read -r t_age _ <<<"$(measure "pg_dump -Fc bench | age -r $recipient > $work/plain.dump.age")"
-read -r t_fcgpg _ <<<"$(measure "pg_dump -Fc bench | gpg --batch --yes --symmetric --pinentry-mode loopback --passphrase-file $work/pass.txt -o $work/plain.dump.gpg")"
-read -r t_gpg _ <<<"$(measure "pg_dump bench | gzip | gpg --batch --yes --symmetric --pinentry-mode loopback --passphrase-file $work/pass.txt -o $work/plain.sql.gz.gpg")"
-read -r t_local rss_local <<<"$(measure "cd $work && $bin backup run -c shipshape.yml")"
-read -r t_s3 rss_s3 <<<"$(measure "cd $work && AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_ENDPOINT_URL_S3=http://127.0.0.1:$s3port $bin backup run -c shipshape-s3.yml")"
+# RUNS rounds, each running every command once in turn (so a burst of load hits all of them alike); each
+# figure is the median of its RUNS times, and the RSS the largest.
+runs=${RUNS:-3}
+declare -A times rss
+commands=(dump age fcgpg gpg local nocount s3)
+declare -A cmd=(
+  [dump]="pg_dump -Fc bench > $work/plain.dump"
+  [age]="pg_dump -Fc bench | age -r $recipient > $work/plain.dump.age"
+  [fcgpg]="pg_dump -Fc bench | gpg --batch --yes --symmetric --pinentry-mode loopback --passphrase-file $work/pass.txt -o $work/plain.dump.gpg"
+  [gpg]="pg_dump bench | gzip | gpg --batch --yes --symmetric --pinentry-mode loopback --passphrase-file $work/pass.txt -o $work/plain.sql.gz.gpg"
+  [local]="cd $work && $bin backup run -c shipshape.yml"
+  [nocount]="cd $work && $bin backup run -c shipshape-nocount.yml"
+  [s3]="cd $work && AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_ENDPOINT_URL_S3=http://127.0.0.1:$s3port $bin backup run -c shipshape-s3.yml"
+)
+for _ in $(seq "$runs"); do
+  for name in "${commands[@]}"; do
+    read -r t r <<<"$(measure "${cmd[$name]}")"
+    times[$name]="${times[$name]:-} $t"
+    [ "$r" -gt "${rss[$name]:-0}" ] && rss[$name]=$r
+  done
+done
+median() { printf '%s\n' $1 | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+t_dump=$(median "${times[dump]}"); t_age=$(median "${times[age]}"); t_fcgpg=$(median "${times[fcgpg]}")
+t_gpg=$(median "${times[gpg]}"); t_local=$(median "${times[local]}"); t_s3=$(median "${times[s3]}")
+t_nocount=$(median "${times[nocount]}")
+rss_local=${rss[local]}; rss_s3=${rss[s3]}
 dump_size=$(stat -c %s "$work/plain.dump")
 
-echo "build: $config"
+echo "build: $config; medians of $runs interleaved runs; load average $(cut -d" " -f1-3 /proc/loadavg)"
 echo "database: pgbench -s $scale ($size), pg_dump -Fc output $((dump_size / 1048576)) MiB"
 printf '%-42s %8s s\n' "pg_dump -Fc > file" "$t_dump"
 printf '%-42s %8s s\n' "pg_dump -Fc | age" "$t_age"
 printf '%-42s %8s s\n' "pg_dump -Fc | gpg --symmetric" "$t_fcgpg"
 printf '%-42s %8s s\n' "pg_dump | gzip | gpg --symmetric" "$t_gpg"
 printf '%-42s %8s s   peak RSS %s MB (incl. pg_dump)\n' "shipshape backup run → directory" "$t_local" "$((rss_local / 1024))"
+printf '%-42s %8s s\n' "shipshape → directory, row_counts: false" "$t_nocount"
 printf '%-42s %8s s   peak RSS %s MB (incl. pg_dump)\n' "shipshape backup run → S3 (moto)" "$t_s3" "$((rss_s3 / 1024))"
-python3 - "$t_dump" "$t_age" "$t_gpg" "$t_local" "$t_s3" "$t_fcgpg" <<'PY'
+python3 - "$t_dump" "$t_age" "$t_gpg" "$t_local" "$t_s3" "$t_fcgpg" "$t_nocount" <<'PY'
 import sys
-dump, age, gpg, local, s3, fcgpg = map(float, sys.argv[1:])
+dump, age, gpg, local, s3, fcgpg, nocount = map(float, sys.argv[1:])
 print(f"ratio local/pg_dump       = {local/dump:.2f}x (the issue's goal: <= 1.1x)")
 print(f"ratio local/(pg_dump -Fc|gpg) = {local/fcgpg:.2f}x (the issue's goal: < 1.0x)")
+print(f"ratio local without row counts/pg_dump = {nocount/dump:.2f}x, /(pg_dump -Fc|gpg) = {nocount/fcgpg:.2f}x")
 print(f"ratio local/(pg_dump|age) = {local/age:.2f}x")
 print(f"ratio s3/(pg_dump|age)    = {s3/age:.2f}x")
 print(f"ratio local/(gzip|gpg)    = {local/gpg:.2f}x (goal < 1.0x)")

@@ -104,6 +104,9 @@ struct BackupEndToEndTests {
         let target = "\(fixture.directory.path)/restored"
         let restored = try await BackupRestorer(settings: settings, store: store).restore(id: manifest.id, source: nil, to: target)
         #expect(restored.count == 4)
+        // The roles part (fetched beside the database dump) is pg_dumpall's output.
+        let globals = try String(contentsOfFile: "\(target)/postgres-globals.sql", encoding: .utf8)
+        #expect(globals.contains("CREATE ROLE postgres"), "\(globals.prefix(300))")
         #expect(try String(contentsOfFile: "\(target)/files/app/media/a.txt", encoding: .utf8) == "hello")
         let mode = try FileManager.default.attributesOfItem(atPath: "\(target)/files/app/media/a.txt")[.posixPermissions] as? Int
         #expect(mode == 0o640)
@@ -115,6 +118,25 @@ struct BackupEndToEndTests {
         _ = try await BackupRestorer(settings: settings, store: store)
             .restore(id: manifest.id, source: "postgres-shop", to: target + "2", database: "shop_restored")
         #expect(try fixture.psql("SELECT count(*) FROM users", database: "shop_restored") == "1500")
+    }
+
+    @Test("row_counts: false records no counts; verify restores and runs the checks without counting")
+    func withoutRowCounts() async throws {
+        let fixture = try Fixture()
+        defer { fixture.stop() }
+        var settings = fixture.settings(store: "store")
+        settings.configuration.sources = [
+            .postgres(.init(host: "127.0.0.1", port: fixture.postgres.port, databases: ["shop"], rowCounts: false))
+        ]
+        let store = try settings.makeStore()
+        let manifest = try await BackupRunner(settings: settings, store: store).run()
+        #expect(manifest.parts.map(\.name) == ["postgres-shop", "postgres-globals"])
+        #expect(manifest.parts.allSatisfy { $0.rowCounts == nil })
+
+        let result = try await BackupVerifier(settings: settings, store: store).verify()
+        #expect(result.passed, "\(result.checks)")
+        #expect(!result.checks.contains { $0.name.contains("row counts") })
+        #expect(result.checks.contains { $0.name.contains("SELECT count(*) > 0 FROM users") && $0.passed })
     }
 
     @Test("a bit flipped in a stored file fails verify with a checksum error and keeps the backup")

@@ -83,4 +83,24 @@ struct LocalProcessRunnerTests {
         }
         #expect(error?.kind == .store)
     }
+
+    @Test("with PGHOST set, PostgreSQL clients behind Debian's pg_wrapper run directly, as the wrapper would pick them")
+    func debianWrapperSkipped() async throws {
+        let wrapper = "/usr/bin/pg_dump"
+        let linked = try? FileManager.default.destinationOfSymbolicLink(atPath: wrapper)
+        try #require(linked?.hasSuffix("/pg_wrapper") == true, "this test needs Debian's postgresql-client")
+        let remote = DumpCommand("pg_dump", ["--version"], environment: ["PGHOST": "127.0.0.1", "PATH": "/usr/bin:/bin"])
+        let direct = try #require(LocalProcessRunner.executablePath(remote))
+        #expect(direct.hasPrefix("/usr/lib/postgresql/") && direct.hasSuffix("/bin/pg_dump"), "\(direct)")
+        // The wrapper, asked the same, names the same binary's version.
+        let viaWrapper = try await LocalProcessRunner().capture(remote)
+        let directly = try await LocalProcessRunner().capture(DumpCommand(direct, ["--version"]))
+        #expect(viaWrapper == directly && directly.hasPrefix("pg_dump (PostgreSQL)"))
+        // Without PGHOST the wrapper keeps choosing (a local cluster may pin a version).
+        var local = remote
+        local.environment = ["PATH": "/usr/bin:/bin"]
+        if ProcessInfo.processInfo.environment["PGHOST"] == nil {
+            #expect(LocalProcessRunner.executablePath(local) == wrapper)
+        }
+    }
 }

@@ -42,6 +42,7 @@ struct ConfigurationLoaderTests {
           retention: { daily: 7, weekly: 4, monthly: 12 }
           sources:
             - postgres: { service: postgres, databases: [shop], user: app_user, password_file: secrets/db_password.txt }
+            - postgres: { host: 10.0.0.5, row_counts: false }
             - redis: { service: redis }
             - files: [media/, config/, certs/]
           verify: { schedule: "0 4 * * 0", checks: ["SELECT count(*) > 0 FROM users"] }
@@ -65,7 +66,10 @@ struct ConfigurationLoaderTests {
         #expect(config.services["backend"]?.health.path == "/health/")
         #expect(config.services["frontend"]?.targets == [HostPort(host: "127.0.0.1", port: 3000)])
         #expect(config.backup?.retention == .init(daily: 7, weekly: 4, monthly: 12))
-        #expect(config.backup?.sources.count == 3)
+        #expect(config.backup?.sources.count == 4)
+        #expect(config.backup?.sources.first == .postgres(.init(
+            service: "postgres", databases: ["shop"], user: "app_user", passwordFile: "secrets/db_password.txt")))
+        #expect(config.backup?.sources.dropFirst().first == .postgres(.init(host: "10.0.0.5", rowCounts: false)))
         #expect(config.backup?.verifyChecks == ["SELECT count(*) > 0 FROM users"])
     }
 

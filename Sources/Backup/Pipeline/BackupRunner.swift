@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Metrics
 import ShipshapeCore
+import Synchronization
 
 /// `backup run`: streams every source through age into the store, then writes the manifest last.
 public struct BackupRunner: Sendable {
@@ -141,14 +142,28 @@ public struct BackupRunner: Sendable {
         progress: (@Sendable (Progress) -> Void)?
     ) async throws -> BackupManifest {
         let (parts, postgres) = try await plan(services: services)
-        let postgresVersion = try await postgres?.serverVersion()
+        // The server version, the size estimates and the small parts are fetched beside the first dump, so
+        // none of their commands' start-up is added to the run's time.
+        async let postgresVersion = postgres?.serverVersion()
+        var prefetched: [String: Task<[UInt8], any Error>] = [:]
+        for part in parts where part.prefetch {
+            let partRunner = part.runner ?? runner
+            prefetched[part.name] = Task {
+                let collected = CollectingSink(limit: 16 << 20)
+                try await partRunner.stream(part.command, into: collected)
+                return collected.bytes
+            }
+        }
+        defer { for task in prefetched.values { task.cancel() } }
         var stored: [BackupManifest.Part] = []
         var written: [String] = []
         do {
             for part in parts {
                 let file = "\(part.name).age"
                 let key = catalog.key(id, file)
-                let expected = try? await part.expectedSize?()
+                let expected = ExpectedSize()
+                let estimating = part.expectedSize.map { estimate in Task { expected.set(try? await estimate()) } }
+                defer { estimating?.cancel() }
                 try await part.prepare?()
                 // Row counts run beside the dump (they take ~10 % of its time on a large database).
                 async let counting = part.metadata?()
@@ -156,11 +171,15 @@ public struct BackupRunner: Sendable {
                 written.append(key)
                 let cipher = DigestingSink(writer)
                 let plain = ProgressSink(
-                    try AgeWriter(recipients: recipients, downstream: cipher), part: part.name, expected: expected ?? nil,
+                    try AgeWriter(recipients: recipients, downstream: cipher), part: part.name, expected: expected,
                     report: progress)
                 let rowCounts: [String: Int]?
                 do {
-                    try await (part.runner ?? runner).stream(part.command, into: plain)
+                    if let prefetch = prefetched[part.name] {
+                        try await plain.write(try await prefetch.value[...])
+                    } else {
+                        try await (part.runner ?? runner).stream(part.command, into: plain)
+                    }
                     try await plain.finish()
                     rowCounts = try await counting
                 } catch {
@@ -176,7 +195,7 @@ public struct BackupRunner: Sendable {
             }
             let manifest = BackupManifest(
                 id: id, project: settings.project, createdAt: now, completedAt: Date(), toolVersion: ShipshapeVersion.current,
-                postgresVersion: postgresVersion, parts: stored)
+                postgresVersion: try await postgresVersion, parts: stored)
             try await store.put(key: catalog.key(id, BackupManifest.fileName), bytes: Array(try BackupManifest.encoder().encode(manifest)))
             return manifest
         } catch {
@@ -191,13 +210,13 @@ final class ProgressSink: ByteSink {
     static let interval: Duration = .milliseconds(500)
     private let downstream: any ByteSink
     private let part: String
-    private let expected: Int?
+    private let expected: ExpectedSize
     private let report: (@Sendable (BackupRunner.Progress) -> Void)?
     private let start = ContinuousClock.now
     private var lastReport = ContinuousClock.now
     private(set) var byteCount = 0
 
-    init(_ downstream: any ByteSink, part: String, expected: Int?, report: (@Sendable (BackupRunner.Progress) -> Void)?) {
+    init(_ downstream: any ByteSink, part: String, expected: ExpectedSize, report: (@Sendable (BackupRunner.Progress) -> Void)?) {
         self.downstream = downstream
         self.part = part
         self.expected = expected
@@ -214,12 +233,22 @@ final class ProgressSink: ByteSink {
         try await downstream.write(bytes)
         if let report, ContinuousClock.now - lastReport >= Self.interval {
             lastReport = .now
-            report(.init(part: part, bytes: byteCount, elapsed: elapsed, done: false, expected: expected))
+            report(.init(part: part, bytes: byteCount, elapsed: elapsed, done: false, expected: expected.value))
         }
     }
 
     func finish() async throws {
         try await downstream.finish()
-        report?(.init(part: part, bytes: byteCount, elapsed: elapsed, done: true, expected: expected))
+        report?(.init(part: part, bytes: byteCount, elapsed: elapsed, done: true, expected: expected.value))
     }
+}
+
+/// A part's estimated size, filled in by a query that runs beside the part's dump.
+final class ExpectedSize: Sendable {
+    private let storage = Mutex<Int?>(nil)
+
+    /// The estimate, once known.
+    var value: Int? { storage.withLock { $0 } }
+
+    func set(_ value: Int?) { storage.withLock { $0 = value } }
 }

@@ -12,18 +12,22 @@ public struct BackupPart: Sendable {
     public var origin: String
     /// Runs the command somewhere else than the run's default runner (inside a service's container).
     public var runner: (any DumpCommandRunner)?
-    /// Collects metadata (row counts) right before the dump; nil when there is none.
+    /// Collects metadata (row counts) beside the dump; nil when there is none.
     public var metadata: (@Sendable () async throws -> [String: Int])?
     /// Estimates the payload's plaintext size for the progress display; nil when unknown.
     public var expectedSize: (@Sendable () async throws -> Int?)?
     /// Work that must finish right before the dump (a Redis BGSAVE); nil when there is none.
     public var prepare: (@Sendable () async throws -> Void)?
+    /// A small payload (PostgreSQL's roles) captured into memory while the parts before it stream, so its
+    /// command's start-up is not added to the run's time.
+    public var prefetch: Bool
 
     /// A part; only the name, kind, command and origin are required.
     public init(
         name: String, kind: String, command: DumpCommand, database: String? = nil, origin: String,
         runner: (any DumpCommandRunner)? = nil, metadata: (@Sendable () async throws -> [String: Int])? = nil,
-        expectedSize: (@Sendable () async throws -> Int?)? = nil, prepare: (@Sendable () async throws -> Void)? = nil
+        expectedSize: (@Sendable () async throws -> Int?)? = nil, prepare: (@Sendable () async throws -> Void)? = nil,
+        prefetch: Bool = false
     ) {
         self.name = name
         self.kind = kind
@@ -34,5 +38,6 @@ public struct BackupPart: Sendable {
         self.metadata = metadata
         self.expectedSize = expectedSize
         self.prepare = prepare
+        self.prefetch = prefetch
     }
 }
