@@ -120,6 +120,61 @@ struct BackupEndToEndTests {
         #expect(try fixture.psql("SELECT count(*) FROM users", database: "shop_restored") == "1500")
     }
 
+    @Test("rows written during the backup: the counts are the dump's snapshot's, and verify agrees")
+    func countsShareTheDumpSnapshot() async throws {
+        let fixture = try Fixture()
+        defer { fixture.stop() }
+        let settings = fixture.settings(store: "store")
+        let store = try settings.makeStore()
+        // Two writers wait for the dump to connect, then add rows while it runs: one holds `orders` locked (the
+        // dump waits for it) and inserts 10 orders before committing; the other inserts 100 users at once.
+        let waitForDump = """
+            DO $$ BEGIN
+              FOR i IN 1..6000 LOOP
+                PERFORM pg_stat_clear_snapshot();
+                EXIT WHEN EXISTS (
+                  SELECT FROM pg_stat_activity WHERE application_name LIKE 'shipshape-dump-%' OR application_name = 'pg_dump');
+                PERFORM pg_sleep(0.01);
+              END LOOP;
+            END $$;
+            """
+        let port = String(fixture.postgres.port)
+        let psql = ["psql", "-X", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", port, "-U", "postgres", "-d", "shop", "-c"]
+        let locker = Task {
+            try await ProcessRunner.run(psql + [
+                "BEGIN; LOCK TABLE orders IN ACCESS EXCLUSIVE MODE; \(waitForDump) SELECT pg_sleep(0.5); "
+                    + "INSERT INTO orders (total) SELECT g FROM generate_series(1, 10) g; COMMIT;"
+            ])
+        }
+        let inserter = Task {
+            try await ProcessRunner.run(psql + [
+                "\(waitForDump) INSERT INTO users (name) SELECT 'late' || g FROM generate_series(1, 100) g;"
+            ])
+        }
+        // The lock is held before the backup starts.
+        var locked = false
+        for _ in 0..<200 where !locked {
+            locked = try fixture.psql(
+                "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'orders' AND l.mode = 'AccessExclusiveLock' AND l.granted",
+                database: "shop") == "1"
+            if !locked { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        try #require(locked)
+
+        let manifest = try await BackupRunner(settings: settings, store: store).run()
+        let lockerResult = try await locker.value
+        let inserterResult = try await inserter.value
+        #expect(lockerResult.status == 0 && inserterResult.status == 0, "\(lockerResult.stderr) \(inserterResult.stderr)")
+        #expect(try fixture.psql("SELECT (SELECT count(*) FROM users) || '/' || (SELECT count(*) FROM orders)", database: "shop") == "1600/52")
+        // Both writes came after the snapshot the counts and the dump share.
+        #expect(manifest.parts.first?.rowCounts == ["public.users": 1500, "public.orders": 42])
+        let result = try await BackupVerifier(settings: settings, store: store).verify()
+        #expect(result.passed, "\(result.checks)")
+        #expect(result.checks.contains { $0.name == "postgres-shop: row counts of 2 tables" && $0.passed })
+        // The session that exported the snapshot is gone.
+        #expect(try fixture.psql("SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_export_snapshot%' AND pid <> pg_backend_pid()", database: "postgres") == "0")
+    }
+
     @Test("row_counts: false records no counts; verify restores and runs the checks without counting")
     func withoutRowCounts() async throws {
         let fixture = try Fixture()

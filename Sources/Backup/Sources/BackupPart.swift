@@ -18,6 +18,8 @@ public struct BackupPart: Sendable {
     public var expectedSize: (@Sendable () async throws -> Int?)?
     /// Work that must finish right before the dump (a Redis BGSAVE); nil when there is none.
     public var prepare: (@Sendable () async throws -> Void)?
+    /// Starts counting rows in a snapshot the dump then shares (`pg_dump --snapshot`); nil when there is none.
+    var snapshotCounts: (@Sendable () async throws -> PostgresSnapshotCounts.Session)?
     /// A small payload (PostgreSQL's roles) captured into memory while the parts before it stream, so its
     /// command's start-up is not added to the run's time.
     public var prefetch: Bool

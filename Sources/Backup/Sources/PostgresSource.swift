@@ -72,22 +72,26 @@ public struct PostgresSource: Sendable {
 
     /// Exact row counts of every user table, keyed `schema.table`.
     public func rowCounts(database: String) async throws -> [String: Int] {
-        // query_to_xml counts every table in one round trip without a server-side function.
-        let sql = """
-            SELECT n.nspname || '.' || c.relname || '|' ||
-              (xpath('/row/c/text()', query_to_xml(format('SELECT count(*) AS c FROM %I.%I', n.nspname, c.relname),
-                false, true, '')))[1]::text
-            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-              AND n.nspname NOT LIKE 'pg_toast%' ORDER BY 1
-            """
         var counts: [String: Int] = [:]
         // Without JIT: compiling the scans costs more than it saves on a count, and the CPU is the dump's.
-        for line in try await query(sql, database: database, options: "-c jit=off") {
+        for line in try await query(Self.countQuery(prefix: ""), database: database, options: "-c jit=off") {
             let fields = line.split(separator: "|", maxSplits: 1)
             if fields.count == 2, let count = Int(fields[1]) { counts[String(fields[0])] = count }
         }
         return counts
+    }
+
+    /// One row `PREFIXschema.table|count` per user table; query_to_xml counts every table in one round trip
+    /// without a server-side function.
+    static func countQuery(prefix: String) -> String {
+        """
+        SELECT '\(prefix)' || n.nspname || '.' || c.relname || '|' ||
+          (xpath('/row/c/text()', query_to_xml(format('SELECT count(*) AS c FROM %I.%I', n.nspname, c.relname),
+            false, true, '')))[1]::text
+        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+          AND n.nspname NOT LIKE 'pg_toast%' ORDER BY 1
+        """
     }
 
     /// One custom-format dump per database, then the roles and tablespaces.
@@ -95,15 +99,17 @@ public struct PostgresSource: Sendable {
         var parts: [BackupPart] = []
         for database in try await databases() {
             let source = self
-            var counting: (@Sendable () async throws -> [String: Int])?
-            if configuration.rowCounts { counting = { try await source.rowCounts(database: database) } }
-            parts.append(
-                BackupPart(
-                    name: "\(prefix)-\(database)", kind: "postgres",
-                    command: DumpCommand("pg_dump", ["-Fc", "--no-password"], environment: environment(database: database)),
-                    database: database, origin: origin, runner: runner,
-                    metadata: counting,
-                    expectedSize: { try await source.databaseSize(database) }))
+            var part = BackupPart(
+                name: "\(prefix)-\(database)", kind: "postgres",
+                command: DumpCommand("pg_dump", ["-Fc", "--no-password"], environment: environment(database: database)),
+                database: database, origin: origin, runner: runner,
+                expectedSize: { try await source.databaseSize(database) })
+            if configuration.rowCounts {
+                let counter = PostgresSnapshotCounts(
+                    runner: runner, environment: environment(database: database), countQuery: Self.countQuery(prefix: "count:"))
+                part.snapshotCounts = { try await counter.start() }
+            }
+            parts.append(part)
         }
         parts.append(
             BackupPart(

@@ -1,0 +1,175 @@
+import Foundation
+import Synchronization
+
+/// Row counts taken in the very snapshot `pg_dump` dumps, so that `verify` compares like with like on a
+/// database that is written to during the backup.
+///
+/// One `psql` session opens a repeatable-read transaction, exports its snapshot (`pg_export_snapshot()`),
+/// counts every table in it, and then stays open until the dump, started with `--snapshot=ID` and a unique
+/// `application_name`, has come and gone: PostgreSQL requires the exporting transaction to live until the
+/// importer has run `SET TRANSACTION SNAPSHOT`. psql prints each command's result as soon as it has run, so
+/// the snapshot id and the counts are read from its output while the session is still open.
+struct PostgresSnapshotCounts: Sendable {
+    /// How long the session waits for a dump that never connects (it failed to start) before giving up.
+    static let dumpArrivalTimeout = 60
+    /// How often the session looks whether the dump is connected: a dump of a small database is connected for
+    /// some tens of milliseconds, and one that comes and goes unseen keeps the idle session until the timeout.
+    static let pollSeconds = 0.01
+
+    /// What a started session gives the dump, and the counts it delivers.
+    struct Session: Sendable {
+        /// The exported snapshot, for `pg_dump --snapshot`.
+        let snapshot: String
+        /// The dump's `application_name`, which the session watches for.
+        let applicationName: String
+        /// The counts, keyed `schema.table`, once counted (before the dump ends on a large database).
+        let counts: OneShot<[String: Int]>
+        /// The psql session; cancelled once the dump is over (the server side ends on its own once the dump's
+        /// connection is gone).
+        let task: Task<Void, Never>
+
+        /// The dump command with the snapshot and the application name set.
+        func apply(to command: DumpCommand) -> DumpCommand {
+            var command = command
+            command.arguments.append("--snapshot=\(snapshot)")
+            command.environment["PGAPPNAME"] = applicationName
+            return command
+        }
+    }
+
+    let runner: any DumpCommandRunner
+    let environment: [String: String]
+    let countQuery: String
+
+    /// Starts the session and returns once the snapshot is exported.
+    func start() async throws -> Session {
+        let applicationName = "shipshape-dump-\(UUID().uuidString.lowercased().prefix(12))"
+        let snapshot = OneShot<String>()
+        let counts = OneShot<[String: Int]>()
+        let waitForDump = """
+            DO $$
+            DECLARE seen boolean := false;
+            BEGIN
+              FOR i IN 1..\(Int(Double(Self.dumpArrivalTimeout) / Self.pollSeconds)) LOOP
+                PERFORM pg_stat_clear_snapshot();
+                IF EXISTS (SELECT FROM pg_stat_activity WHERE application_name = '\(applicationName)') THEN
+                  seen := true;
+                ELSIF seen THEN
+                  EXIT;
+                END IF;
+                PERFORM pg_sleep(\(Self.pollSeconds));
+              END LOOP;
+            END $$
+            """
+        var options = ["-X", "-v", "ON_ERROR_STOP=1", "-At"]
+        for sql in [
+            "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+            "SELECT 'snapshot:' || pg_export_snapshot()",
+            countQuery,
+            "SELECT 'counted'",
+            waitForDump,
+            "COMMIT",
+        ] {
+            options += ["-c", sql]
+        }
+        var sessionEnvironment = environment
+        sessionEnvironment["PGOPTIONS"] = "-c jit=off"
+        let command = DumpCommand("psql", options, environment: sessionEnvironment)
+        let runner = self.runner
+        let task = Task {
+            let lines = SessionOutput(snapshot: snapshot, counts: counts)
+            do {
+                try await runner.stream(command, into: lines)
+                lines.end(BackupError(
+                    .command, "psql ended before exporting its snapshot and counting rows",
+                    hint: "Check that the role may read every table; no backup was changed."))
+            } catch {
+                lines.end(error)
+            }
+        }
+        do {
+            return Session(snapshot: try await snapshot.value, applicationName: applicationName, counts: counts, task: task)
+        } catch {
+            task.cancel()
+            throw error
+        }
+    }
+}
+
+/// Parses the session's output as it arrives: `snapshot:ID`, then `count:schema.table|N` lines, then `counted`.
+private final class SessionOutput: ByteSink {
+    private let snapshot: OneShot<String>
+    private let counts: OneShot<[String: Int]>
+    private var partial: [UInt8] = []
+    private var collected: [String: Int] = [:]
+
+    init(snapshot: OneShot<String>, counts: OneShot<[String: Int]>) {
+        self.snapshot = snapshot
+        self.counts = counts
+    }
+
+    func write(_ bytes: ArraySlice<UInt8>) async throws {
+        var rest = bytes[...]
+        while let newline = rest.firstIndex(of: UInt8(ascii: "\n")) {
+            partial.append(contentsOf: rest[..<newline])
+            line(String(decoding: partial, as: UTF8.self))
+            partial.removeAll(keepingCapacity: true)
+            rest = rest[(newline + 1)...]
+        }
+        partial.append(contentsOf: rest)
+    }
+
+    func finish() async throws {}
+
+    private func line(_ text: String) {
+        if text.hasPrefix("snapshot:") {
+            snapshot.resolve(.success(String(text.dropFirst("snapshot:".count))))
+        } else if text.hasPrefix("count:") {
+            let fields = text.dropFirst("count:".count).split(separator: "|", maxSplits: 1)
+            if fields.count == 2, let count = Int(fields[1]) { collected[String(fields[0])] = count }
+        } else if text == "counted" {
+            counts.resolve(.success(collected))
+        }
+    }
+
+    /// The session is over: whatever was not delivered fails with `error`.
+    func end(_ error: any Error) {
+        snapshot.resolve(.failure(error))
+        counts.resolve(.failure(error))
+    }
+}
+
+/// A value delivered once, awaited by any number of tasks; later deliveries are ignored.
+final class OneShot<Value: Sendable>: Sendable {
+    private struct State {
+        var result: Result<Value, any Error>?
+        var waiters: [CheckedContinuation<Value, any Error>] = []
+    }
+
+    private let state = Mutex(State())
+
+    /// Delivers `result` unless one was delivered before.
+    func resolve(_ result: Result<Value, any Error>) {
+        let waiters = state.withLock { state -> [CheckedContinuation<Value, any Error>] in
+            guard state.result == nil else { return [] }
+            state.result = result
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume(with: result) }
+    }
+
+    /// The delivered value, once there is one.
+    var value: Value {
+        get async throws {
+            try await withCheckedThrowingContinuation { continuation in
+                let ready = state.withLock { state -> Result<Value, any Error>? in
+                    if let result = state.result { return result }
+                    state.waiters.append(continuation)
+                    return nil
+                }
+                if let ready { continuation.resume(with: ready) }
+            }
+        }
+    }
+}
