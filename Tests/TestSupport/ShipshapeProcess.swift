@@ -38,14 +38,18 @@ public final class ShipshapeProcess: Sendable {
     public func waitForExit(timeout: Double) -> Int32? {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
-            if let status = exitStatus.withLock({ $0 }) { return status }
-            if let status = child.poll() {
-                exitStatus.withLock { $0 = status }
-                return status
-            }
+            if let status = exited() { return status }
             usleep(50_000)
         }
         return nil
+    }
+
+    /// The exit status if the process has exited (reaped once, remembered after).
+    private func exited() -> Int32? {
+        if let status = exitStatus.withLock({ $0 }) { return status }
+        guard let status = child.poll() else { return nil }
+        exitStatus.withLock { $0 = status }
+        return status
     }
 
     /// Waits for exit (up to `timeout` seconds) without holding a thread, and returns the status, or nil if
@@ -53,11 +57,7 @@ public final class ShipshapeProcess: Sendable {
     public func waitForExit(timeout: Double) async -> Int32? {
         let deadline = ContinuousClock.now + .seconds(timeout)
         repeat {
-            if let status = exitStatus.withLock({ $0 }) { return status }
-            if let status = child.poll() {
-                exitStatus.withLock { $0 = status }
-                return status
-            }
+            if let status = exited() { return status }
             try? await Task.sleep(for: .milliseconds(50))
         } while ContinuousClock.now < deadline
         return nil

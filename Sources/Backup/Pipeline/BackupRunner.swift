@@ -169,7 +169,6 @@ public struct BackupRunner: Sendable {
                 let session = try await part.snapshotCounts?()
                 defer { session?.task.cancel() }
                 let command = session?.apply(to: part.command) ?? part.command
-                async let counting = part.metadata?()
                 let writer = try await store.makeWriter(key: key)
                 written.append(key)
                 let cipher = DigestingSink(writer)
@@ -184,13 +183,8 @@ public struct BackupRunner: Sendable {
                         try await (part.runner ?? runner).stream(command, into: plain)
                     }
                     try await plain.finish()
-                    if let session {
-                        rowCounts = try await session.counts.value
-                    } else {
-                        rowCounts = try await counting
-                    }
+                    rowCounts = try await session?.counts.value
                 } catch {
-                    _ = try? await counting
                     await writer.abort()
                     throw error
                 }

@@ -12,8 +12,6 @@ public struct BackupPart: Sendable {
     public var origin: String
     /// Runs the command somewhere else than the run's default runner (inside a service's container).
     public var runner: (any DumpCommandRunner)?
-    /// Collects metadata (row counts) beside the dump; nil when there is none.
-    public var metadata: (@Sendable () async throws -> [String: Int])?
     /// Estimates the payload's plaintext size for the progress display; nil when unknown.
     public var expectedSize: (@Sendable () async throws -> Int?)?
     /// Work that must finish right before the dump (a Redis BGSAVE); nil when there is none.
@@ -27,7 +25,7 @@ public struct BackupPart: Sendable {
     /// A part; only the name, kind, command and origin are required.
     public init(
         name: String, kind: String, command: DumpCommand, database: String? = nil, origin: String,
-        runner: (any DumpCommandRunner)? = nil, metadata: (@Sendable () async throws -> [String: Int])? = nil,
+        runner: (any DumpCommandRunner)? = nil,
         expectedSize: (@Sendable () async throws -> Int?)? = nil, prepare: (@Sendable () async throws -> Void)? = nil,
         prefetch: Bool = false
     ) {
@@ -37,7 +35,6 @@ public struct BackupPart: Sendable {
         self.database = database
         self.origin = origin
         self.runner = runner
-        self.metadata = metadata
         self.expectedSize = expectedSize
         self.prepare = prepare
         self.prefetch = prefetch
