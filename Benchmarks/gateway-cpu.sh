@@ -5,6 +5,7 @@
 #
 # Usage: Benchmarks/gateway-cpu.sh "YAML A" "YAML B" [pairs]
 #   YAML lines are added under `gateway:` (indent two spaces); METRICS_A / METRICS_B=null turn metrics off.
+#   BIN_A / BIN_B run another build for that side (a copy of the binary before a change: before/after).
 # Examples (the figures in BENCHMARKS.md):
 #   Benchmarks/gateway-cpu.sh "" "  rate_limits: [{ name: all, match: /, key: ip, rate: 1000000000/s }]" 5
 #   METRICS_B=null Benchmarks/gateway-cpu.sh "" $'  access_log: false\n  security_headers: false' 5
@@ -27,7 +28,7 @@ http { access_log off; client_body_temp_path $work/up/b; proxy_temp_path $work/u
 keepalive_requests 1000000; server { listen 127.0.0.1:$up; root $work/www; } }
 CONF
 /usr/sbin/nginx -c $work/up/nginx.conf -p $work/up -g 'daemon off; master_process off;' & pids+=($!)
-start() { # name yaml -> echo "port pid"
+start() { # name yaml metrics binary -> sets NAME_port, NAME_pid
   local port; port=$(free_port); mkdir -p $work/$1
   cat > $work/$1/s.yml <<YML
 project: bench
@@ -40,10 +41,10 @@ $2
 services:
   app: { targets: [127.0.0.1:$up] }
 YML
-  SHIPSHAPE_LOG_LEVEL=error "$bin" proxy -c $work/$1/s.yml > /dev/null &
+  SHIPSHAPE_LOG_LEVEL=error "${4:-$bin}" proxy -c $work/$1/s.yml > /dev/null &
   pids+=($!); eval "$1_port=$port; $1_pid=$!"
 }
-start A "$a" "${METRICS_A:-}"; start B "$b" "${METRICS_B:-}"
+start A "$a" "${METRICS_A:-}" "${BIN_A:-}"; start B "$b" "${METRICS_B:-}" "${BIN_B:-}"
 sleep 1.5
 cpu() { awk '{ print $14 + $15 }' /proc/$1/stat; }
 run() { # port pid -> µs/request

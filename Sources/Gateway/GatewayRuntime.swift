@@ -61,14 +61,36 @@ final class GatewayRuntime: Sendable {
     /// Response headers every answer gets: security headers, the request ID, quota headers; and never
     /// `Server` or `X-Powered-By`.
     func decorate(_ headers: inout HTTPHeaders, requestID: String, secure: Bool, extra: [(name: String, value: String)]) {
-        headers.remove(name: "server")
-        headers.remove(name: "x-powered-by")
+        let added = securityHeaders.map { secure ? $0.secure : $0.plain } ?? []
+        // One pass over the upstream's headers: which of ours it set itself (an application's own CSP wins),
+        // and whether it sent one of those that are replaced or hidden.
+        var present: UInt64 = 0
+        var replaced = false
+        for (name, _) in headers {
+            if Self.replacedHeaders.contains(where: { HeaderName.matches(name, $0) }) {
+                replaced = true
+                continue
+            }
+            for index in added.indices.prefix(64) where HeaderName.matches(name, added[index].key) {
+                present |= 1 << index
+            }
+        }
+        if replaced {
+            for name in Self.replacedHeaderNames { headers.remove(name: name) }
+        }
         // One allocation for everything added below rather than a growth step every few headers.
-        headers.reserveCapacity(headers.count + (securityHeaders?.secure.count ?? 0) + 1 + extra.count)
-        securityHeaders?.apply(to: &headers, secure: secure)
-        headers.replaceOrAdd(name: RequestID.headerName, value: requestID)
+        headers.reserveCapacity(headers.count + added.count + 1 + extra.count)
+        for index in added.indices {
+            let isPresent = index < 64 ? present & (1 << index) != 0 : headers.contains(name: added[index].name)
+            if !isPresent { headers.add(name: added[index].name, value: added[index].value) }
+        }
+        headers.add(name: RequestID.headerName, value: requestID)
         for (name, value) in extra { headers.replaceOrAdd(name: name, value: value) }
     }
+
+    /// Upstream headers the gateway removes (`Server`, `X-Powered-By`) or replaces with its own (the request ID).
+    static let replacedHeaderNames = ["server", "x-powered-by", RequestID.headerName.lowercased()]
+    private static let replacedHeaders = replacedHeaderNames.map { Array($0.utf8) }
 
     /// Logs and counts a finished exchange, on the event loop that handled it. `series` is the connection's
     /// cached metrics series.

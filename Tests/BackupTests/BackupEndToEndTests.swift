@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import ShipshapeCore
 import Testing
 import TestSupport
@@ -194,6 +195,28 @@ struct BackupEndToEndTests {
         #expect(result.checks.contains { $0.name.contains("SELECT count(*) > 0 FROM users") && $0.passed })
     }
 
+    @Test("progress estimates: a tar's exact size first, then every part's size in the newest backup")
+    func progressEstimates() async throws {
+        let fixture = try Fixture()
+        defer { fixture.stop() }
+        let settings = fixture.settings(store: "store")
+        let store = try settings.makeStore()
+        let first = ProgressLog()
+        let manifest = try await BackupRunner(settings: settings, store: store).run(progress: first.record)
+        let files = try #require(manifest.parts.first { $0.name == "files" })
+        // The tar's size is computed beside it: once known, it is exact.
+        #expect(first.reports("files").allSatisfy { $0.expected == nil || $0.expected == files.plainSize })
+        // Redis on the host says nothing about its RDB's size; the first run has no estimate for it.
+        #expect(first.reports("redis").last?.expected == nil)
+        #expect(first.reports("redis").last?.done == true)
+
+        let second = ProgressLog()
+        _ = try await BackupRunner(settings: settings, store: store).run(progress: second.record)
+        for part in manifest.parts where part.name != "files" {
+            #expect(second.reports(part.name).last?.expected == part.plainSize, "\(part.name)")
+        }
+    }
+
     @Test("a bit flipped in a stored file fails verify with a checksum error and keeps the backup")
     func bitFlip() async throws {
         let fixture = try Fixture()
@@ -286,4 +309,13 @@ struct KilledDumpRunner: DumpCommandRunner {
         try await local.feed(command, body)
     }
     func capture(_ command: DumpCommand) async throws -> String { try await local.capture(command) }
+}
+
+/// The progress reports of a run, by part.
+final class ProgressLog: Sendable {
+    private let log = Mutex<[BackupRunner.Progress]>([])
+
+    var record: @Sendable (BackupRunner.Progress) -> Void { { progress in self.log.withLock { $0.append(progress) } } }
+
+    func reports(_ part: String) -> [BackupRunner.Progress] { log.withLock { $0.filter { $0.part == part } } }
 }

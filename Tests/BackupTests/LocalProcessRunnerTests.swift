@@ -76,6 +76,26 @@ struct LocalProcessRunnerTests {
         #expect(kill(child, 0) != 0)
     }
 
+    @Test("output is delivered as the child writes it, not when a chunk fills or the child ends")
+    func outputArrivesAsWritten() async throws {
+        let first = OneShot<String>()
+        let dump = Task {
+            try await LocalProcessRunner().stream(
+                DumpCommand("sh", ["-c", "echo ready; exec sleep 600"]), into: FirstLineSink(first))
+        }
+        defer { dump.cancel() }
+        let line = try await withThrowingTaskGroup(of: String?.self) { group in
+            group.addTask { try await first.value }
+            group.addTask {
+                try await Task.sleep(for: Self.waitLimit)
+                return nil
+            }
+            defer { group.cancelAll() }
+            return try await group.next() ?? nil
+        }
+        #expect(line == "ready")
+    }
+
     @Test("a sink that fails stops the dump at once")
     func failingSinkKillsChild() async throws {
         let error = await #expect(throws: BackupError.self) {
@@ -103,4 +123,21 @@ struct LocalProcessRunnerTests {
             #expect(LocalProcessRunner.executablePath(local) == wrapper)
         }
     }
+}
+
+/// Resolves `line` with the first line written.
+final class FirstLineSink: ByteSink {
+    private let line: OneShot<String>
+    private var bytes: [UInt8] = []
+
+    init(_ line: OneShot<String>) { self.line = line }
+
+    func write(_ chunk: ArraySlice<UInt8>) async throws {
+        bytes += chunk
+        if let newline = bytes.firstIndex(of: UInt8(ascii: "\n")) {
+            line.resolve(.success(String(decoding: bytes[..<newline], as: UTF8.self)))
+        }
+    }
+
+    func finish() async throws {}
 }

@@ -43,17 +43,20 @@ struct LoggingTests {
 
     @Test("numbers: integers, fixed-point milliseconds and timestamps are written exactly")
     func numbers() throws {
-        var writer = JSONLineWriter()
+        var lines = Array("earlier\n".utf8)
+        var writer = JSONLineWriter(appendingTo: &lines)
+        #expect(lines.isEmpty)
         writer.field("zero", int: 0)
-        writer.field("negative", int: -42)
+        writer.field(literal: "negative", int: -42)
         writer.field("big", int: 1_234_567_890_123)
         writer.field("ms", fixedPoint: 12_045, fractionDigits: 3)
-        writer.field("tiny", fixedPoint: 7, fractionDigits: 3)
-        writer.field("unicode", string: "grüße ✓")
-        var batch: [UInt8] = Array("earlier\n".utf8)
-        writer.finish(into: &batch)
+        writer.field(literal: "tiny", fixedPoint: 7, fractionDigits: 3)
+        writer.field(literal: "unicode", string: "grüße ✓ \"quoted\"")
+        writer.field(literal: "level", verbatim: "info")
+        let batch = writer.finishLine()
         let expected = "earlier\n"
-            + #"{"zero":0,"negative":-42,"big":1234567890123,"ms":12.045,"tiny":0.007,"unicode":"grüße ✓"}"# + "\n"
+            + #"{"zero":0,"negative":-42,"big":1234567890123,"ms":12.045,"tiny":0.007,"unicode":"grüße ✓ \"quoted\"","level":"info"}"#
+            + "\n"
         #expect(String(decoding: batch, as: UTF8.self) == expected)
         #expect(Timestamp.iso8601(seconds: 1_795_420_289, milliseconds: 7) == "2026-11-23T07:51:29.007Z")
         #expect(Timestamp.iso8601(seconds: 0, milliseconds: 999) == "1970-01-01T00:00:00.999Z")

@@ -38,7 +38,16 @@ public final class AgeWriter: ByteSink {
         var rest = bytes
         while !rest.isEmpty {
             // A full chunk is only sealed once more data proves it is not the last one.
-            if pending.count == Self.chunkSize { try await seal(last: false) }
+            if pending.count == Self.chunkSize {
+                try await seal(pending[...], last: false)
+                pending.removeAll(keepingCapacity: true)
+            }
+            if pending.isEmpty && rest.count > Self.chunkSize {
+                // A whole chunk in the input, and more after it: sealed where it lies, without a copy.
+                try await seal(rest.prefix(Self.chunkSize), last: false)
+                rest = rest.dropFirst(Self.chunkSize)
+                continue
+            }
             let take = min(Self.chunkSize - pending.count, rest.count)
             pending += rest.prefix(take)
             rest = rest.dropFirst(take)
@@ -47,7 +56,8 @@ public final class AgeWriter: ByteSink {
 
     public func finish() async throws {
         try await flushHeader()
-        try await seal(last: true)
+        try await seal(pending[...], last: true)
+        pending.removeAll()
         try await downstream.finish()
     }
 
@@ -57,10 +67,9 @@ public final class AgeWriter: ByteSink {
         try await downstream.write(header[...])
     }
 
-    private func seal(last: Bool) async throws {
-        let box = try ChaChaPoly.seal(pending, using: payloadKey, nonce: Self.nonce(counter: counter, last: last))
+    private func seal(_ chunk: ArraySlice<UInt8>, last: Bool) async throws {
+        let box = try ChaChaPoly.seal(chunk, using: payloadKey, nonce: Self.nonce(counter: counter, last: last))
         counter += 1
-        pending.removeAll(keepingCapacity: true)
         // One allocation of the final size: appending the tag to a copied ciphertext would reallocate.
         var sealed = [UInt8]()
         sealed.reserveCapacity(box.ciphertext.count + Self.tagSize)

@@ -52,6 +52,16 @@ public struct BackupCatalog: Sendable {
         return entries.sorted { $0.manifest.id > $1.manifest.id }
     }
 
+    /// The plaintext size of each part of the newest complete backup, by part name; empty when there is none
+    /// or it cannot be read (only an estimate for progress depends on it).
+    func newestPartSizes() async -> [String: Int] {
+        guard let groups = try? await objectsByBackup(),
+            let newest = groups.filter({ $0.value.contains { $0.key.hasSuffix("/" + BackupManifest.fileName) } }).keys.max(),
+            let manifest = try? await manifest(newest)
+        else { return [:] }
+        return Dictionary(manifest.parts.map { ($0.name, $0.plainSize) }, uniquingKeysWith: { first, _ in first })
+    }
+
     /// The manifest of backup `id`.
     public func manifest(_ id: String) async throws -> BackupManifest {
         let bytes: [UInt8]

@@ -155,6 +155,8 @@ public struct BackupRunner: Sendable {
             }
         }
         defer { for task in prefetched.values { task.cancel() } }
+        // The newest backup's part sizes: the best estimate of a dump's size, since data grows slowly.
+        let previousSizes = await catalog.newestPartSizes()
         var stored: [BackupManifest.Part] = []
         var written: [String] = []
         do {
@@ -162,7 +164,13 @@ public struct BackupRunner: Sendable {
                 let file = "\(part.name).age"
                 let key = catalog.key(id, file)
                 let expected = ExpectedSize()
-                let estimating = part.expectedSize.map { estimate in Task { expected.set(try? await estimate()) } }
+                let estimating: Task<Void, Never>?
+                if let previous = previousSizes[part.name], !part.expectedSizeIsExact {
+                    expected.set(previous)
+                    estimating = nil
+                } else {
+                    estimating = part.expectedSize.map { estimate in Task { expected.set(try? await estimate()) } }
+                }
                 defer { estimating?.cancel() }
                 try await part.prepare?()
                 // Row counts run beside the dump: in the dump's own snapshot for PostgreSQL.
@@ -171,12 +179,15 @@ public struct BackupRunner: Sendable {
                 let command = session?.apply(to: part.command) ?? part.command
                 let writer = try await store.makeWriter(key: key)
                 written.append(key)
+                // Hashing and storing run beside reading and encrypting, on a second core.
                 let cipher = DigestingSink(writer)
-                let plain = ProgressSink(
-                    try AgeWriter(recipients: recipients, downstream: cipher), part: part.name, expected: expected,
-                    report: progress)
+                let stage = ConcurrentSink(cipher)
+                let plain: ProgressSink
                 let rowCounts: [String: Int]?
                 do {
+                    plain = ProgressSink(
+                        try AgeWriter(recipients: recipients, downstream: stage), part: part.name, expected: expected,
+                        report: progress)
                     if let prefetch = prefetched[part.name] {
                         try await plain.write(try await prefetch.value[...])
                     } else {
@@ -185,6 +196,7 @@ public struct BackupRunner: Sendable {
                     try await plain.finish()
                     rowCounts = try await session?.counts.value
                 } catch {
+                    await stage.abandon()
                     await writer.abort()
                     throw error
                 }

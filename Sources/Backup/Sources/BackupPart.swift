@@ -12,8 +12,11 @@ public struct BackupPart: Sendable {
     public var origin: String
     /// Runs the command somewhere else than the run's default runner (inside a service's container).
     public var runner: (any DumpCommandRunner)?
-    /// Estimates the payload's plaintext size for the progress display; nil when unknown.
+    /// Estimates the payload's plaintext size for the progress display; nil when unknown. Unless the estimate
+    /// is exact, the size of the same part in the newest backup is preferred when there is one.
     public var expectedSize: (@Sendable () async throws -> Int?)?
+    /// Whether `expectedSize` is exact (a tar of host files) rather than a rough bound.
+    public var expectedSizeIsExact: Bool
     /// Work that must finish right before the dump (a Redis BGSAVE); nil when there is none.
     public var prepare: (@Sendable () async throws -> Void)?
     /// Starts counting rows in a snapshot the dump then shares (`pg_dump --snapshot`); nil when there is none.
@@ -26,8 +29,8 @@ public struct BackupPart: Sendable {
     public init(
         name: String, kind: String, command: DumpCommand, database: String? = nil, origin: String,
         runner: (any DumpCommandRunner)? = nil,
-        expectedSize: (@Sendable () async throws -> Int?)? = nil, prepare: (@Sendable () async throws -> Void)? = nil,
-        prefetch: Bool = false
+        expectedSize: (@Sendable () async throws -> Int?)? = nil, expectedSizeIsExact: Bool = false,
+        prepare: (@Sendable () async throws -> Void)? = nil, prefetch: Bool = false
     ) {
         self.name = name
         self.kind = kind
@@ -36,6 +39,7 @@ public struct BackupPart: Sendable {
         self.origin = origin
         self.runner = runner
         self.expectedSize = expectedSize
+        self.expectedSizeIsExact = expectedSizeIsExact
         self.prepare = prepare
         self.prefetch = prefetch
     }

@@ -51,7 +51,7 @@ public struct FilesSource: Sendable {
             name: name, kind: "files",
             command: DumpCommand(
                 "tar", ["--create", "--file=-", "--numeric-owner", "--directory=\(baseDirectory)", "--"] + paths),
-            origin: paths.joined(separator: ","), expectedSize: { source.archiveSize() })
+            origin: paths.joined(separator: ","), expectedSize: { source.archiveSize() }, expectedSizeIsExact: true)
     }
 
     /// The tar stream of `paths` inside `service`'s container. Short options only: the image's tar may be
@@ -60,7 +60,17 @@ public struct FilesSource: Sendable {
         BackupPart(
             name: name, kind: "files",
             command: DumpCommand("tar", ["-c", "-f", "-", "-C", "/"] + paths.map { "." + $0 }),
-            origin: "service \(service): " + paths.joined(separator: ","), runner: runner)
+            origin: "service \(service): " + paths.joined(separator: ","), runner: runner,
+            expectedSize: { try await diskUsage(of: paths, runner: runner) })
+    }
+
+    /// The space `paths` take inside the container (`du -sk`, which busybox has too): close to the tar's size.
+    static func diskUsage(of paths: [String], runner: any DumpCommandRunner) async throws -> Int? {
+        let output = try await runner.capture(DumpCommand("du", ["-s", "-k", "--"] + paths))
+        let kilobytes = output.split(whereSeparator: \.isNewline).compactMap { line in
+            line.split(whereSeparator: \.isWhitespace).first.flatMap { Int($0) }
+        }
+        return kilobytes.isEmpty ? nil : kilobytes.reduce(0, +) * 1024
     }
 
     /// What tar will write for the host paths: a header block per entry, file contents in whole blocks,

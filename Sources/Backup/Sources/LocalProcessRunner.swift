@@ -19,18 +19,25 @@ public struct LocalProcessRunner: DumpCommandRunner {
     /// A runner for local processes.
     public init() { Self.ignoreBrokenPipes }
 
-    /// Streams the child's standard output into `sink`, one pipe buffer at a time.
+    /// Streams the child's standard output into `sink`, in chunks of whatever the pipe holds.
     public func stream(_ command: DumpCommand, into sink: any ByteSink) async throws {
-        try await execute(command, input: .none) { execution in
-            for try await buffer in execution.standardOutput {
-                try await sink.write(buffer.withUnsafeBytes { ArraySlice($0) })
+        let pipe = try ChildOutputPipe()
+        let output = FileDescriptorOutput.fileDescriptor(pipe.writeEnd, closeAfterSpawningProcess: true)
+        try await execute(command, input: .none, output: output) { execution in
+            // A blocking read does not see cancellation: ending the child ends the read.
+            try await withTaskCancellationHandler {
+                while let chunk = try await pipe.next() {
+                    try await sink.write(chunk[...])
+                }
+            } onCancel: {
+                try? execution.send(signal: .kill)
             }
         }
     }
 
     /// Runs the child while `body` writes its standard input; its output is drained and dropped.
     public func feed<Result>(_ command: DumpCommand, _ body: (any ByteSink) async throws -> Result) async throws -> Result {
-        try await execute(command, input: .inputWriter) { execution in
+        try await execute(command, input: .inputWriter, output: .sequence) { execution in
             // Restore tools print little, but their output must be drained so they never block on it.
             async let drained: Void = Self.drain(execution.standardOutput)
             let value = try await body(StandardInputSink(execution.standardInputWriter))
@@ -46,9 +53,9 @@ public struct LocalProcessRunner: DumpCommandRunner {
 
     /// Runs `command` with `body` while collecting the tail of standard error; turns a failed exit, a
     /// failed start or a broken pipe into a `BackupError` carrying that tail.
-    private func execute<Input: InputProtocol, Value>(
-        _ command: DumpCommand, input: Input,
-        _ body: (Execution<Input, SequenceOutput, SequenceOutput>) async throws -> Value
+    private func execute<Input: InputProtocol, Output: OutputProtocol, Value>(
+        _ command: DumpCommand, input: Input, output: Output,
+        _ body: (Execution<Input, Output, SequenceOutput>) async throws -> Value
     ) async throws -> Value {
         let tail = StderrTail()
         let environment = Dictionary(
@@ -61,7 +68,7 @@ public struct LocalProcessRunner: DumpCommandRunner {
         var bodyError: (any Error)?
         let status: TerminationStatus
         do {
-            status = try await run(configuration, input: input, output: .sequence, error: .sequence) { execution in
+            status = try await run(configuration, input: input, output: output, error: .sequence) { execution in
                 async let errors: Void = tail.collect(execution.standardError)
                 do {
                     value = try await body(execution)
@@ -80,10 +87,10 @@ public struct LocalProcessRunner: DumpCommandRunner {
                 hint: "Install it (scripts/install-backup-deps.sh installs the PostgreSQL and Redis clients).")
         }
         switch (bodyError, status) {
-        case (let error?, .exited(let code)) where code != 0 && error is SubprocessError:
+        case (let error?, .exited(let code)) where code != 0 && Self.isPipeFailure(error):
             // The pipe broke because the child gave up: its exit status and stderr say why.
             throw failure(command, "it exited with status \(code)", tail)
-        case (let error?, _) where error is SubprocessError:
+        case (let error?, _) where Self.isPipeFailure(error):
             throw failure(command, "reading its output or writing its input failed (\(error))", tail)
         case (let error?, _):
             throw error
@@ -95,6 +102,11 @@ public struct LocalProcessRunner: DumpCommandRunner {
             guard let value else { throw failure(command, "it produced no result", tail) }
             return value
         }
+    }
+
+    /// Whether `error` is a failure of the pipes to the child rather than of our side of the stream.
+    private static func isPipeFailure(_ error: any Error) -> Bool {
+        error is SubprocessError || error is Errno
     }
 
     /// The program's path, found on PATH here: swift-subprocess would otherwise try to spawn it from every

@@ -59,7 +59,13 @@ public struct RedisSource: Sendable {
         let path = try await rdbPath(runner)
         return BackupPart(
             name: name, kind: "redis", command: DumpCommand("cat", [path]), origin: "service \(service)",
-            runner: runner, prepare: { try await snapshot(runner) })
+            runner: runner, expectedSize: { try await Self.fileSize(path, runner: runner) },
+            prepare: { try await snapshot(runner) })
+    }
+
+    /// The size of the RDB file in the container: the last snapshot's, or the new one's once BGSAVE is done.
+    static func fileSize(_ path: String, runner: any DumpCommandRunner) async throws -> Int? {
+        Int(try await runner.capture(DumpCommand("stat", ["-c", "%s", path])).trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
     func cli(_ runner: any DumpCommandRunner, _ arguments: String...) async throws -> String {

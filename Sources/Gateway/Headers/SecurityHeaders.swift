@@ -17,10 +17,23 @@ struct SecurityHeaders: Sendable {
         ("X-XSS-Protection", "0"),
     ]
 
+    /// One header to add, with its name lowercased for matching.
+    struct Header: Sendable {
+        let name: String
+        let value: String
+        let key: [UInt8]
+
+        init(_ name: String, _ value: String) {
+            self.name = name
+            self.value = value
+            self.key = Array(name.lowercased().utf8)
+        }
+    }
+
     /// Headers for plain HTTP responses.
-    let plain: [(String, String)]
+    let plain: [Header]
     /// Headers for HTTPS responses (with HSTS unless removed).
-    let secure: [(String, String)]
+    let secure: [Header]
 
     init(overrides: [(name: String, value: String?)]) {
         var merged = Self.defaults
@@ -34,14 +47,24 @@ struct SecurityHeaders: Sendable {
             merged.removeAll { $0.0.lowercased() == name.lowercased() }
             if let value { merged.append((name, value)) }
         }
-        plain = merged
-        secure = includeHSTS ? merged + [("Strict-Transport-Security", hstsValue)] : merged
+        plain = merged.map(Header.init)
+        secure = (includeHSTS ? merged + [("Strict-Transport-Security", hstsValue)] : merged).map(Header.init)
     }
+}
 
-    /// Adds the headers the upstream did not set itself (an application's own CSP wins).
-    func apply(to headers: inout HTTPHeaders, secure isSecure: Bool) {
-        for (name, value) in isSecure ? secure : plain where !headers.contains(name: name) {
-            headers.add(name: name, value: value)
+/// Header name matching without building lowercased strings.
+enum HeaderName {
+    /// Whether `name` equals `key` (lowercase ASCII) ignoring ASCII case.
+    static func matches(_ name: String, _ key: [UInt8]) -> Bool {
+        var name = name
+        return name.withUTF8 { bytes in
+            guard bytes.count == key.count else { return false }
+            for index in 0..<bytes.count {
+                var byte = bytes[index]
+                if byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") { byte |= 0x20 }
+                if byte != key[index] { return false }
+            }
+            return true
         }
     }
 }

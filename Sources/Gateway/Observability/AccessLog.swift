@@ -26,11 +26,13 @@ struct AccessLog: Sendable {
     /// Logs a finished exchange from the event loop that handled it.
     func record(_ exchange: Exchange, on eventLoop: any EventLoop) {
         guard enabled else { return }
-        var line = Self.line(for: exchange)
         if let buffer = buffers[ObjectIdentifier(eventLoop)] {
-            buffer.value.append(&line)
+            buffer.value.append { Self.write(exchange, to: &$0) }
         } else {
-            sink.write(line.finish())  // a loop outside the gateway's group (not expected): write through
+            // A loop outside the gateway's group (not expected): written through.
+            var line = JSONLineWriter()
+            Self.write(exchange, to: &line)
+            sink.write(line.finish())
         }
     }
 
@@ -41,23 +43,22 @@ struct AccessLog: Sendable {
         }
     }
 
-    static func line(for exchange: Exchange) -> JSONLineWriter {
-        var line = JSONLineWriter()
-        line.field("timestamp", string: Timestamp.iso8601Now())
-        line.field("level", string: "info")
-        line.field("logger", string: "shipshape.access")
-        line.field("service", string: exchange.service ?? "-")
-        line.field("request_id", string: exchange.requestID)
-        line.field("method", string: exchange.method.rawValue)
-        line.field("path", string: exchange.path)
-        line.field("status", int: Int(exchange.status?.code ?? 0))
-        line.field("bytes", int: exchange.bytesSent)
-        line.field("duration_ms", fixedPoint: (exchange.durationNanoseconds + 500) / 1000, fractionDigits: 3)
-        line.field("upstream", string: exchange.target?.description ?? "-")
-        line.field("color", string: exchange.color?.rawValue ?? "-")
-        line.field("client_ip", string: exchange.clientIP)
-        line.field("user_agent", string: exchange.userAgent)
-        return line
+    /// The contract's fields; keys and the values the gateway makes itself are written without an escaping pass.
+    static func write(_ exchange: Exchange, to line: inout JSONLineWriter) {
+        line.field(literal: "timestamp", verbatim: Timestamp.iso8601Now())
+        line.field(literal: "level", verbatim: "info")
+        line.field(literal: "logger", verbatim: "shipshape.access")
+        line.field(literal: "service", string: exchange.service ?? "-")
+        line.field(literal: "request_id", string: exchange.requestID)
+        line.field(literal: "method", string: exchange.method.rawValue)
+        line.field(literal: "path", string: exchange.path)
+        line.field(literal: "status", int: Int(exchange.status?.code ?? 0))
+        line.field(literal: "bytes", int: exchange.bytesSent)
+        line.field(literal: "duration_ms", fixedPoint: (exchange.durationNanoseconds + 500) / 1000, fractionDigits: 3)
+        line.field(literal: "upstream", string: exchange.target?.description ?? "-")
+        line.field(literal: "color", verbatim: exchange.color?.rawValue ?? "-")
+        line.field(literal: "client_ip", string: exchange.clientIP)
+        line.field(literal: "user_agent", string: exchange.userAgent)
     }
 }
 
@@ -77,8 +78,11 @@ final class AccessLogBuffer {
         pending.reserveCapacity(Self.maximumBatchBytes)
     }
 
-    func append(_ line: inout JSONLineWriter) {
-        line.finish(into: &pending)
+    /// Appends one line, written by `fill` straight into the batch.
+    func append(_ fill: (inout JSONLineWriter) -> Void) {
+        var line = JSONLineWriter(appendingTo: &pending)
+        fill(&line)
+        pending = line.finishLine()
         if pending.count >= Self.maximumBatchBytes {
             flush()
         } else if !flushScheduled {

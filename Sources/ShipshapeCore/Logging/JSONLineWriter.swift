@@ -1,13 +1,42 @@
 import Logging
 
 /// Builds one JSON object as UTF-8 bytes, fast enough for an access log line per request: fields are written
-/// straight into a byte buffer (no intermediate strings), and `finish(into:)` hands them to a caller's buffer.
+/// straight into a byte buffer (no intermediate strings), or into a batch of lines (`init(appendingTo:)`).
 public struct JSONLineWriter {
     var buffer: [UInt8] = [UInt8(ascii: "{")]
     var first = true
 
     /// An empty object.
     public init() { buffer.reserveCapacity(256) }
+
+    /// An object appended to `lines` (a batch of log lines), which the writer takes over (leaving `lines`
+    /// empty) and `finishLine` hands back: no buffer of its own, and the batch is never copied.
+    public init(appendingTo lines: inout [UInt8]) {
+        buffer = []
+        swap(&buffer, &lines)
+        buffer.append(UInt8(ascii: "{"))
+    }
+
+    /// Adds `"key": "value"` with the value escaped; the key, a literal, is written as it is.
+    public mutating func field(literal key: StaticString, string value: String) {
+        separator(literal: key)
+        JSONLineWriter.appendEscaped(value, to: &buffer)
+    }
+
+    /// Adds an integer field under a literal key.
+    public mutating func field(literal key: StaticString, int value: Int) {
+        separator(literal: key)
+        JSONLineWriter.appendDecimal(value, to: &buffer)
+    }
+
+    /// Adds `"key": "value"` for a value the program made that needs no escaping (a timestamp, a constant):
+    /// never for anything a client or upstream sent.
+    public mutating func field(literal key: StaticString, verbatim value: String) {
+        separator(literal: key)
+        buffer.append(UInt8(ascii: "\""))
+        buffer.append(contentsOf: value.utf8)
+        buffer.append(UInt8(ascii: "\""))
+    }
 
     /// Adds `"key": "value"` with the value escaped.
     public mutating func field(_ key: String, string value: String) {
@@ -30,6 +59,16 @@ public struct JSONLineWriter {
     /// Adds a non-negative fixed-point number: `units / 10^fractionDigits` (`12345, 3` → `12.345`).
     public mutating func field(_ key: String, fixedPoint units: Int64, fractionDigits: Int) {
         separator(key)
+        appendFixedPoint(units, fractionDigits: fractionDigits)
+    }
+
+    /// Adds a non-negative fixed-point number under a literal key.
+    public mutating func field(literal key: StaticString, fixedPoint units: Int64, fractionDigits: Int) {
+        separator(literal: key)
+        appendFixedPoint(units, fractionDigits: fractionDigits)
+    }
+
+    private mutating func appendFixedPoint(_ units: Int64, fractionDigits: Int) {
         var divisor: Int64 = 1
         for _ in 0..<fractionDigits { divisor *= 10 }
         let value = max(units, 0)
@@ -57,11 +96,22 @@ public struct JSONLineWriter {
         return String(decoding: buffer, as: UTF8.self)
     }
 
-    /// Closes the object and appends it, with a newline, to `output` (a batch of log lines).
-    public mutating func finish(into output: inout [UInt8]) {
+    /// Closes the object, ends the line and returns the batch it was appended to (see `init(appendingTo:)`).
+    public mutating func finishLine() -> [UInt8] {
         buffer.append(UInt8(ascii: "}"))
         buffer.append(UInt8(ascii: "\n"))
-        output.append(contentsOf: buffer)
+        defer { buffer = [] }
+        return buffer
+    }
+
+    /// A literal key is the program's own text: written without looking for characters to escape.
+    mutating func separator(literal key: StaticString) {
+        if !first { buffer.append(UInt8(ascii: ",")) }
+        first = false
+        buffer.append(UInt8(ascii: "\""))
+        key.withUTF8Buffer { buffer.append(contentsOf: $0) }
+        buffer.append(UInt8(ascii: "\""))
+        buffer.append(UInt8(ascii: ":"))
     }
 
     mutating func separator(_ key: String) {
