@@ -319,3 +319,39 @@ final class ProgressLog: Sendable {
 
     func reports(_ part: String) -> [BackupRunner.Progress] { log.withLock { $0.filter { $0.part == part } } }
 }
+
+@Suite("the row-count session that exports the dump's snapshot", .serialized)
+struct SnapshotCountSessionTests {
+    @Test("a session whose dump never comes ends on the server as soon as it is cancelled")
+    func cancelledSessionEndsOnTheServer() async throws {
+        try BackupEndToEndTests.requireTools()
+        let postgres = try ServerLauncher.postgres()
+        defer { postgres.stop() }
+        func psql(_ sql: String) async throws -> String {
+            let result = try await ProcessRunner.run([
+                "psql", "-X", "-At", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", String(postgres.port), "-U", "postgres",
+                "-d", "postgres", "-c", sql,
+            ])
+            guard result.status == 0 else { throw TestSupportError(message: "psql failed: \(result.stderr)") }
+            return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        _ = try await psql("CREATE TABLE items (id int PRIMARY KEY); INSERT INTO items SELECT generate_series(1, 7)")
+        let counter = PostgresSnapshotCounts(
+            runner: LocalProcessRunner(),
+            environment: ["PGHOST": "127.0.0.1", "PGPORT": String(postgres.port), "PGUSER": "postgres", "PGDATABASE": "postgres"],
+            countQuery: PostgresSource.countQuery(prefix: "count:"))
+        let session = try await counter.start()
+        #expect(try await session.counts.value == ["public.items": 7])
+        let waiting = "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_stat_clear_snapshot%' AND pid <> pg_backend_pid()"
+        #expect(try await psql(waiting) == "1")
+
+        // The dump failed to start: the runner cancels the session, and the server-side wait (60 s) ends with it.
+        session.task.cancel()
+        var remaining = "1"
+        for _ in 0..<50 where remaining != "0" {
+            try await Task.sleep(for: .milliseconds(100))
+            remaining = try await psql(waiting)
+        }
+        #expect(remaining == "0", "the session still waits on the server 5 s after its client was cancelled")
+    }
+}

@@ -24,8 +24,8 @@ struct PostgresSnapshotCounts: Sendable {
         let applicationName: String
         /// The counts, keyed `schema.table`, once counted (before the dump ends on a large database).
         let counts: OneShot<[String: Int]>
-        /// The psql session; cancelled once the dump is over (the server side ends on its own once the dump's
-        /// connection is gone).
+        /// The psql session; cancelled once the dump is over, which also ends the server side (PostgreSQL 14 and
+        /// later notice the client is gone within 100 ms; older servers end once the dump's connection is gone).
         let task: Task<Void, Never>
 
         /// The dump command with the snapshot and the application name set.
@@ -61,9 +61,19 @@ struct PostgresSnapshotCounts: Sendable {
               END LOOP;
             END $$
             """
+        // From PostgreSQL 14 the server checks every 100 ms that psql is still there, so cancelling the session
+        // (the dump is over, or never came) ends it at once rather than when the wait above times out.
+        let endWithClient = """
+            DO $$ BEGIN
+              IF current_setting('server_version_num')::int >= 140000 THEN
+                EXECUTE 'SET LOCAL client_connection_check_interval = 100';
+              END IF;
+            END $$
+            """
         var options = ["-X", "-v", "ON_ERROR_STOP=1", "-At"]
         for sql in [
             "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+            endWithClient,
             "SELECT 'snapshot:' || pg_export_snapshot()",
             countQuery,
             "SELECT 'counted'",
@@ -73,7 +83,9 @@ struct PostgresSnapshotCounts: Sendable {
             options += ["-c", sql]
         }
         var sessionEnvironment = environment
-        sessionEnvironment["PGOPTIONS"] = "-c jit=off"
+        // The counts share the machine with the dump: one backend, without JIT or parallel workers, so the dump
+        // keeps its core.
+        sessionEnvironment["PGOPTIONS"] = "-c jit=off -c max_parallel_workers_per_gather=0"
         let command = DumpCommand("psql", options, environment: sessionEnvironment)
         let runner = self.runner
         let task = Task {
