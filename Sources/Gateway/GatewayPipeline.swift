@@ -75,12 +75,13 @@ struct GatewayPipeline: Sendable {
         try operations.addHandler(
             ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes, informationalResponseStrategy: .drop, limitConfiguration: decoderLimits)))
         try operations.addHandler(HTTPServerPipelineHandler())
+        // Told directly when a head arrives and a response ends: a handler of its own to watch for them would
+        // cost a traversal and a dynamic cast per request part.
         let deadline = try? operations.handler(type: HeadDeadlineHandler.self)
-        try operations.addHandler(ProtocolErrorHandler(deadline: deadline))
         if let port = redirectToHTTPSPort {
-            try operations.addHandler(RedirectHandler(httpsPort: port))
+            try operations.addHandler(RedirectHandler(httpsPort: port, deadline: deadline))
         }
-        try addProxyHandlers(operations, info: info)
+        try addProxyHandlers(operations, info: info, deadline: deadline)
     }
 
     func configureStream(_ stream: any Channel, info: ConnectionInfo) throws {
@@ -89,14 +90,15 @@ struct GatewayPipeline: Sendable {
         try addProxyHandlers(operations, info: info)
     }
 
-    func addProxyHandlers(_ operations: ChannelPipeline.SynchronousOperations, info: ConnectionInfo) throws {
-        try operations.addHandler(InterimResponseHandler())
+    func addProxyHandlers(
+        _ operations: ChannelPipeline.SynchronousOperations, info: ConnectionInfo, deadline: HeadDeadlineHandler? = nil
+    ) throws {
         let compression = runtime.configuration.compression
         if compression.enabled {
             // It adds the response compressor once a request of the connection accepts gzip or deflate.
             try operations.addHandler(AcceptEncodingHandler(minimumSize: compression.minSize.bytes))
         }
-        try operations.addHandler(ProxyHandler(runtime: runtime, connection: info))
+        try operations.addHandler(ProxyHandler(runtime: runtime, connection: info, deadline: deadline))
     }
 }
 

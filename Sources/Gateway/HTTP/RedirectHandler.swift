@@ -11,9 +11,14 @@ final class RedirectHandler: ChannelInboundHandler, RemovableChannelHandler {
     static let acmeChallengePrefix = "/.well-known/acme-challenge/"
 
     let httpsPort: Int
+    /// The connection's deadlines: the redirect is a complete exchange of its own.
+    let deadline: HeadDeadlineHandler?
     var redirecting = false
 
-    init(httpsPort: Int) { self.httpsPort = httpsPort }
+    init(httpsPort: Int, deadline: HeadDeadlineHandler?) {
+        self.httpsPort = httpsPort
+        self.deadline = deadline
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let part = unwrapInboundIn(data)
@@ -25,6 +30,7 @@ final class RedirectHandler: ChannelInboundHandler, RemovableChannelHandler {
                 return
             }
             redirecting = true
+            deadline?.headReceived()
             let host = head.headers.first(name: "host").map(Router.normalizedHost) ?? "localhost"
             let authority = httpsPort == 443 ? host : "\(host):\(httpsPort)"
             let formatted = authority.contains(":") && !authority.contains("]") && httpsPort == 443 ? "[\(authority)]" : authority
@@ -34,6 +40,7 @@ final class RedirectHandler: ChannelInboundHandler, RemovableChannelHandler {
             if !head.isKeepAlive { headers.add(name: "connection", value: "close") }
             context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .movedPermanently, headers: headers))), promise: nil)
             let keepAlive = head.isKeepAlive
+            deadline?.responseCompleted()
             context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
                 if !keepAlive { context.close(promise: nil) }
             }

@@ -34,6 +34,40 @@ extension ProxyHandler {
         finish(exchange, context: context, trailers: nil, close: close)
     }
 
+    /// A request the HTTP/1 parser refused (bad framing, CL+TE, a bad chunk size, an oversized head): a JSON 400
+    /// or 431 unless part of a response is already out, then the connection closes. Never forwarded; a request
+    /// that was already going upstream is cut there and logged with the status.
+    func rejectMalformedRequest(_ error: HTTPParserError, context: ChannelHandlerContext) {
+        let response: GatewayErrorResponse
+        switch error {
+        case .headerOverflow: response = .headersTooLarge
+        default: response = .badRequest("malformed request: \(error)")
+        }
+        switch state {
+        case .idle:
+            break
+        case .admitting(let exchange), .connecting(let exchange), .proxying(let exchange):
+            // A bad chunk in a body on its way upstream: the upstream's half of the exchange is cut.
+            abortUpstream(exchange)
+            respond(response, exchange: exchange, context: context, forceClose: true)
+            return
+        case .responding, .tunnel, .closed:
+            context.close(promise: nil)
+            return
+        }
+        state = .closed
+        let requestID = RequestID.generate()
+        let body = response.jsonBody(requestID: requestID)
+        var headers = HTTPHeaders()
+        headers.add(name: "content-type", value: response.contentType)
+        headers.add(name: "content-length", value: String(body.utf8.count))
+        headers.add(name: "connection", value: "close")
+        runtime.decorate(&headers, requestID: requestID, secure: connection.isSecure, extra: [])
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: response.status, headers: headers))), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+    }
+
     /// `GET /health` on the gateway itself.
     func respondHealth(exchange: Exchange, context: ChannelHandlerContext) {
         var response = GatewayErrorResponse(status: .ok, code: "ok", message: "")
@@ -63,6 +97,7 @@ extension ProxyHandler {
             state = .closed
             context.writeAndFlush(wrapOutboundOut(.end(trailers))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
         } else {
+            deadline?.responseCompleted()
             context.writeAndFlush(wrapOutboundOut(.end(trailers)), promise: nil)
         }
         resumeReading()

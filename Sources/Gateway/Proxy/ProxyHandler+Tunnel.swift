@@ -18,10 +18,6 @@ extension ProxyHandler {
             client.removeHandler(context: try client.context(handlerType: HeadDeadlineHandler.self), promise: nil)
             client.removeHandler(context: try client.context(handlerType: HTTPResponseEncoder.self), promise: nil)
             client.removeHandler(context: try client.context(handlerType: HTTPServerPipelineHandler.self), promise: nil)
-            client.removeHandler(context: try client.context(handlerType: ProtocolErrorHandler.self), promise: nil)
-            if let interim = try? client.context(handlerType: InterimResponseHandler.self) {
-                client.removeHandler(context: interim, promise: nil)
-            }
             if let preference = try? client.context(handlerType: AcceptEncodingHandler.self) {
                 client.removeHandler(context: preference, promise: nil)
             }
@@ -31,9 +27,6 @@ extension ProxyHandler {
             let upstream = lease.channel.pipeline.syncOperations
             try upstream.addHandler(upstreamGlue)
             upstream.removeHandler(context: try upstream.context(handlerType: HTTPRequestEncoder.self), promise: nil)
-            if let validator = try? upstream.context(handlerType: NIOHTTPRequestHeadersValidator.self) {
-                upstream.removeHandler(context: validator, promise: nil)
-            }
             upstream.removeHandler(context: try upstream.context(handlerType: ByteToMessageHandler<HTTPResponseDecoder>.self), promise: nil)
             upstream.removeHandler(context: try upstream.context(handlerType: UpstreamHandler.self), promise: nil)
             // Decoders go last: their buffered bytes (the first frames) are forwarded to the glue.

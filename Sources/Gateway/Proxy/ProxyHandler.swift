@@ -23,26 +23,37 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     let runtime: GatewayRuntime
     let connection: ConnectionInfo
+    /// The HTTP/1 connection's header and idle deadlines (nil on HTTP/2 streams), told when a head arrives and
+    /// when a response ends.
+    let deadline: HeadDeadlineHandler?
     var state: State = .idle
     var readPending = false
     var context: ChannelHandlerContext?
+    /// Where `100 Continue` is written: below the response compressor when there is one (it would take the
+    /// interim response for the answer to the request), else this handler's own context.
+    var interimContext: ChannelHandlerContext?
     /// The metrics series of this connection's last request (reused while requests land on the same one).
     var metricsSeries: GatewayMetrics.RequestSeries?
     /// `upstream_timeout`: armed when a request goes upstream, disarmed by the response head.
     var responseTimer: LazyTimer?
 
-    init(runtime: GatewayRuntime, connection: ConnectionInfo) {
+    init(runtime: GatewayRuntime, connection: ConnectionInfo, deadline: HeadDeadlineHandler? = nil) {
         self.runtime = runtime
         self.connection = connection
+        self.deadline = deadline
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        // The compressor joins right after the accept-encoding handler: a write from that handler's context
+        // goes past it.
+        interimContext = (try? context.pipeline.syncOperations.context(handlerType: AcceptEncodingHandler.self)) ?? context
         responseTimer = LazyTimer(eventLoop: context.eventLoop) { [weak self] in self?.upstreamTimedOut() }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
+        interimContext = nil
         responseTimer?.cancel()
         responseTimer = nil
     }
@@ -102,6 +113,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func receiveHead(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        deadline?.headReceived()
         let incomingID = head.headers.first(name: RequestID.headerName)
         let requestID = incomingID.flatMap { RequestID.isWellFormed($0) ? $0 : nil } ?? RequestID.generate()
         let clientIP = runtime.forwarded.clientIP(peer: connection.peerIP, headers: head.headers)
@@ -139,7 +151,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         prepareUpstreamHead(exchange, host: host)
         if head.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" }) {
             exchange.upstreamHead.headers.remove(name: "expect")
-            context.triggerUserOutboundEvent(InterimResponseHandler.SendContinue(), promise: nil)
+            interimContext?.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .continue))), promise: nil)
         }
         admit(exchange, pathOnly: pathOnly, host: host, context: context)
     }
@@ -214,6 +226,10 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if let parserError = error as? HTTPParserError {
+            rejectMalformedRequest(parserError, context: context)
+            return
+        }
         context.close(promise: nil)
     }
 
