@@ -62,6 +62,7 @@ final class GatewayRuntime: Sendable {
     /// `Server` or `X-Powered-By`.
     func decorate(_ headers: inout HTTPHeaders, requestID: String, secure: Bool, extra: [(name: String, value: String)]) {
         let added = securityHeaders.map { secure ? $0.secure : $0.plain } ?? []
+        let block = securityHeaders.map { secure ? $0.secureBlock : $0.plainBlock }
         // One pass over the upstream's headers: which of ours it set itself (an application's own CSP wins),
         // and whether it sent one of those that are replaced or hidden.
         var present: UInt64 = 0
@@ -80,9 +81,13 @@ final class GatewayRuntime: Sendable {
         }
         // One allocation for everything added below rather than a growth step every few headers.
         headers.reserveCapacity(headers.count + added.count + 1 + extra.count)
-        for index in added.indices {
-            let isPresent = index < 64 ? present & (1 << index) != 0 : headers.contains(name: added[index].name)
-            if !isPresent { headers.add(name: added[index].name, value: added[index].value) }
+        if present == 0, added.count <= 64, let block {
+            headers.add(contentsOf: block)
+        } else {
+            for index in added.indices {
+                let isPresent = index < 64 ? present & (1 << index) != 0 : headers.contains(name: added[index].name)
+                if !isPresent { headers.add(name: added[index].name, value: added[index].value) }
+            }
         }
         headers.add(name: RequestID.headerName, value: requestID)
         for (name, value) in extra { headers.replaceOrAdd(name: name, value: value) }

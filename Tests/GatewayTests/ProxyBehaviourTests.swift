@@ -48,6 +48,24 @@ struct ProxyBehaviourTests {
         }
     }
 
+    @Test("a request with no forwarding or tracing headers of its own gets each of them once")
+    func forwardingHeadersAdded() async throws {
+        try await GatewayHarness.with { gateway in
+            let response = try await CurlResponse.run(["\(gateway.http)/headers"])
+            let seen = try #require(try JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: String])
+            #expect(seen["x-forwarded-for"] == "127.0.0.1")
+            #expect(seen["x-real-ip"] == "127.0.0.1")
+            #expect(seen["x-forwarded-proto"] == "http")
+            #expect(seen["x-forwarded-host"] == "127.0.0.1:\(gateway.httpPort)")
+            #expect(seen["x-request-id"] == response.headers["x-request-id"])
+            #expect(seen["x-request-id"]?.count == 32)
+            #expect(seen["traceparent"]?.hasPrefix("00-") == true && seen["traceparent"]?.count == 55)
+            for name in ["x-forwarded-for", "x-real-ip", "x-forwarded-proto", "x-forwarded-host", "x-request-id", "traceparent"] {
+                #expect(response.body.components(separatedBy: "\"\(name)\":").count == 2, "\(name) once in \(response.body)")
+            }
+        }
+    }
+
     @Test("a malformed request ID is replaced and a missing trace context is started")
     func malformedRequestID() async throws {
         try await GatewayHarness.with { gateway in

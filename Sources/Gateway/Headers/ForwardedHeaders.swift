@@ -25,8 +25,19 @@ struct ForwardedHeaders: Sendable {
         return chain.first ?? peer
     }
 
+    /// The headers `apply` sets, lowercased.
+    static let setNames = ["x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-real-ip"].map { Array($0.utf8) }
+
     /// Rewrites the forwarding headers of a request about to go upstream.
     func apply(to headers: inout HTTPHeaders, peer: String, clientIP: String, scheme: String, host: String?) {
+        // Most clients send none of them: one pass to see that, then nothing to replace or remove.
+        if !HeaderName.containsAny(headers, Self.setNames) {
+            headers.add(name: "X-Forwarded-For", value: peer)
+            headers.add(name: "X-Forwarded-Proto", value: scheme)
+            if let host { headers.add(name: "X-Forwarded-Host", value: host) }
+            headers.add(name: "X-Real-IP", value: clientIP)
+            return
+        }
         let incoming = headers["x-forwarded-for"].joined(separator: ", ")
         if !incoming.isEmpty, !trustedProxies.isEmpty, isTrusted(peer) {
             headers.replaceOrAdd(name: "X-Forwarded-For", value: incoming + ", " + peer)

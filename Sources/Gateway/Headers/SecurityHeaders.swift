@@ -34,6 +34,10 @@ struct SecurityHeaders: Sendable {
     let plain: [Header]
     /// Headers for HTTPS responses (with HSTS unless removed).
     let secure: [Header]
+    /// The same sets as header blocks, appended in one step to a response that has none of them (the usual
+    /// case): adding them one by one checks each name and whether it is `Connection`.
+    let plainBlock: HTTPHeaders
+    let secureBlock: HTTPHeaders
 
     init(overrides: [(name: String, value: String?)]) {
         var merged = Self.defaults
@@ -47,8 +51,11 @@ struct SecurityHeaders: Sendable {
             merged.removeAll { $0.0.lowercased() == name.lowercased() }
             if let value { merged.append((name, value)) }
         }
+        let secureSet = includeHSTS ? merged + [("Strict-Transport-Security", hstsValue)] : merged
         plain = merged.map(Header.init)
-        secure = (includeHSTS ? merged + [("Strict-Transport-Security", hstsValue)] : merged).map(Header.init)
+        secure = secureSet.map(Header.init)
+        plainBlock = HTTPHeaders(merged)
+        secureBlock = HTTPHeaders(secureSet)
     }
 }
 
@@ -66,5 +73,10 @@ enum HeaderName {
             }
             return true
         }
+    }
+
+    /// Whether any header in `headers` has one of the names in `keys` (lowercase ASCII), in one pass.
+    static func containsAny(_ headers: HTTPHeaders, _ keys: [[UInt8]]) -> Bool {
+        headers.contains { name, _ in keys.contains { matches(name, $0) } }
     }
 }

@@ -173,12 +173,20 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         runtime.forwarded.apply(
             to: &head.headers, peer: connection.peerIP, clientIP: exchange.clientIP, scheme: connection.scheme,
             host: host)
-        head.headers.replaceOrAdd(name: RequestID.headerName, value: exchange.requestID)
-        if !(head.headers.first(name: TraceParent.headerName).map(TraceParent.isValid) ?? false) {
-            head.headers.replaceOrAdd(name: TraceParent.headerName, value: TraceParent.generate())
+        if !HeaderName.containsAny(head.headers, Self.tracingNames) {
+            head.headers.add(name: RequestID.headerName, value: exchange.requestID)
+            head.headers.add(name: TraceParent.headerName, value: TraceParent.generate())
+        } else {
+            head.headers.replaceOrAdd(name: RequestID.headerName, value: exchange.requestID)
+            if !(head.headers.first(name: TraceParent.headerName).map(TraceParent.isValid) ?? false) {
+                head.headers.replaceOrAdd(name: TraceParent.headerName, value: TraceParent.generate())
+            }
         }
         exchange.upstreamHead = head
     }
+
+    /// The request's tracing headers, lowercased: kept (a valid traceparent) or replaced (the request ID).
+    static let tracingNames = [RequestID.headerName.lowercased(), TraceParent.headerName].map { Array($0.utf8) }
 
     // MARK: - Backpressure
 
