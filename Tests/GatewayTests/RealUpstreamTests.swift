@@ -36,4 +36,33 @@ struct RealUpstreamTests {
             #expect(missing.status == 404)
         }
     }
+
+    @Test("an upstream's own security header wins over the default; X-Powered-By and its request ID are replaced")
+    func upstreamSecurityHeaders() async throws {
+        let files = try TemporaryDirectory(prefix: "www")
+        defer { files.remove() }
+        try files.write("page.html", "<html>own headers</html>")
+        let nginx = try NginxServer(
+            root: files.path,
+            extraServerConfig: """
+                add_header Content-Security-Policy "default-src 'none'" always;
+                add_header X-Powered-By "PHP/8.3" always;
+                add_header X-Request-ID "from-the-app" always;
+                """)
+        defer { nginx.stop() }
+        let port = nginx.port
+        try await GatewayHarness.with(configure: { config, _ in
+            config.services["app"] = ServiceConfiguration(name: "app", targets: [HostPort(host: "127.0.0.1", port: port)])
+        }) { gateway in
+            let result = try await ProcessRunner.run(
+                ["curl", "-s", "-D", "-", "-o", "/dev/null", "-H", "X-Request-ID: client-1", "\(gateway.http)/page.html"])
+            let lines = result.stdout.split(separator: "\r\n").map { $0.lowercased() }
+            #expect(lines.first?.hasPrefix("http/1.1 200") == true, "\(result.stdout)")
+            #expect(lines.filter { $0.hasPrefix("content-security-policy:") } == ["content-security-policy: default-src 'none'"])
+            #expect(!lines.contains { $0.hasPrefix("x-powered-by:") || $0.hasPrefix("server:") })
+            #expect(lines.filter { $0.hasPrefix("x-request-id:") } == ["x-request-id: client-1"])
+            // The rest of the default set is still added.
+            #expect(lines.contains("x-frame-options: deny") && lines.contains("x-content-type-options: nosniff"))
+        }
+    }
 }
