@@ -3,10 +3,10 @@ import NIOCore
 /// Enforces an absolute deadline for receiving a request's headers and the idle keep-alive timeout.
 /// It sits below the HTTP decoder so it sees the first byte of each request: a client trickling one byte a
 /// second cannot extend the deadline (an idle-read timer alone would be reset by every byte).
-final class HeadDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandler {
+/// Inbound only: writes pass by without a call into it (the 408 is written from its context).
+final class HeadDeadlineHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
-    typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     /// idle → receivingHead (first byte) → inRequest (head decoded) → idle (response done).
