@@ -41,6 +41,18 @@ struct LoggingTests {
         #expect(object["path"] == "/a\"b\\c\n\u{1}")
     }
 
+    @Test("host:port values are written as HostPort.description would be, IPv6 hosts in brackets")
+    func hostPorts() throws {
+        let targets = [HostPort(host: "app", port: 8000), HostPort(host: "::1", port: 80), HostPort(host: "a\"b", port: 7)]
+        var line = JSONLineWriter()
+        line.field(literal: "first", hostPort: targets[0])
+        line.field(literal: "second", hostPort: targets[1])
+        line.field(literal: "third", hostPort: targets[2])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(line.finish().utf8)) as? [String: String])
+        #expect(object == ["first": "app:8000", "second": "[::1]:80", "third": "a\"b:7"])
+        #expect(targets.map(\.description) == ["app:8000", "[::1]:80", "a\"b:7"])
+    }
+
     @Test("numbers: integers, fixed-point milliseconds and timestamps are written exactly")
     func numbers() throws {
         var lines = Array("earlier\n".utf8)

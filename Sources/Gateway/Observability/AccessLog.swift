@@ -55,7 +55,11 @@ struct AccessLog: Sendable {
         line.field(literal: "status", int: Int(exchange.status?.code ?? 0))
         line.field(literal: "bytes", int: exchange.bytesSent)
         line.field(literal: "duration_ms", fixedPoint: (exchange.durationNanoseconds + 500) / 1000, fractionDigits: 3)
-        line.field(literal: "upstream", string: exchange.target?.description ?? "-")
+        if let target = exchange.target {
+            line.field(literal: "upstream", hostPort: target)
+        } else {
+            line.field(literal: "upstream", verbatim: "-")
+        }
         line.field(literal: "color", verbatim: exchange.color?.rawValue ?? "-")
         line.field(literal: "client_ip", string: exchange.clientIP)
         line.field(literal: "user_agent", string: exchange.userAgent)

@@ -38,6 +38,19 @@ public struct JSONLineWriter {
         buffer.append(UInt8(ascii: "\""))
     }
 
+    /// Adds `"key": "host:port"` (`"[host]:port"` for an IPv6 host) without building that string first.
+    public mutating func field(literal key: StaticString, hostPort: HostPort) {
+        separator(literal: key)
+        buffer.append(UInt8(ascii: "\""))
+        let bracketed = hostPort.host.utf8.contains(UInt8(ascii: ":"))
+        if bracketed { buffer.append(UInt8(ascii: "[")) }
+        JSONLineWriter.appendEscapedContent(hostPort.host, to: &buffer)
+        if bracketed { buffer.append(UInt8(ascii: "]")) }
+        buffer.append(UInt8(ascii: ":"))
+        JSONLineWriter.appendDecimal(hostPort.port, to: &buffer)
+        buffer.append(UInt8(ascii: "\""))
+    }
+
     /// Adds `"key": "value"` with the value escaped.
     public mutating func field(_ key: String, string value: String) {
         separator(key)
@@ -177,6 +190,12 @@ public struct JSONLineWriter {
     /// Appends `value` as a JSON string literal (UTF-8 passes through; quotes, backslashes and controls escaped).
     public static func appendEscaped(_ value: String, to buffer: inout [UInt8]) {
         buffer.append(UInt8(ascii: "\""))
+        appendEscapedContent(value, to: &buffer)
+        buffer.append(UInt8(ascii: "\""))
+    }
+
+    /// Appends `value` escaped for the inside of a JSON string literal.
+    static func appendEscapedContent(_ value: String, to buffer: inout [UInt8]) {
         let needsEscaping = value.utf8.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }
         if !needsEscaping {
             buffer.append(contentsOf: value.utf8)
@@ -196,6 +215,5 @@ public struct JSONLineWriter {
                 }
             }
         }
-        buffer.append(UInt8(ascii: "\""))
     }
 }
