@@ -48,6 +48,21 @@ struct ProxyBehaviourTests {
         }
     }
 
+    @Test("standard hop-by-hop headers stop at the gateway; Connection: keep-alive names no header to drop")
+    func standardHopByHopHeaders() async throws {
+        try await GatewayHarness.with { gateway in
+            let response = try await CurlResponse.run([
+                "-H", "Connection: Keep-Alive", "-H", "Keep-Alive: timeout=5", "-H", "Proxy-Connection: keep-alive",
+                "-H", "TE: trailers", "-H", "Proxy-Authorization: Basic c2VjcmV0", "-H", "X-Other: kept", "\(gateway.http)/headers",
+            ])
+            let seen = try #require(try JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: String])
+            for name in ["connection", "keep-alive", "proxy-connection", "te", "proxy-authorization"] {
+                #expect(seen[name] == nil, "\(name) reached the upstream")
+            }
+            #expect(seen["x-other"] == "kept")
+        }
+    }
+
     @Test("a request with no forwarding or tracing headers of its own gets each of them once")
     func forwardingHeadersAdded() async throws {
         try await GatewayHarness.with { gateway in
