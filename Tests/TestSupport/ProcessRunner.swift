@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Runs external programs for tests: servers' start scripts, `curl`, `openssl`, `age`, `pg_dump`.
 public enum ProcessRunner {
@@ -86,8 +87,21 @@ public enum ProcessRunner {
         (try? run(["sh", "-c", "command -v \(program)"]).status) == 0
     }
 
-    /// A free TCP port on loopback (bound and released; fine for servers started right after).
+    /// Ports already handed out in this test process: once released, a port can come back from the kernel's next
+    /// bind to port 0, and two servers of concurrent tests would then race for it.
+    private static let handedOut = Mutex(Set<Int>())
+
+    /// A free TCP port on loopback (bound and released; fine for servers started right after), never one this
+    /// process handed out before.
     public static func freePort() throws -> Int {
+        for _ in 0..<100 {
+            let port = try unusedPort()
+            if handedOut.withLock({ $0.insert(port).inserted }) { return port }
+        }
+        throw TestSupportError(message: "cannot find a port not handed out before")
+    }
+
+    private static func unusedPort() throws -> Int {
         let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(socket) }
         var address = sockaddr_in()
