@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Shipshape's gateway beside nginx, one worker each, same upstream (an nginx serving a static file with
 # keep-alive), loaded by wrk in one run. Prints requests/s and p99 for both, and their ratio; then the cost of
-# the gateway's features (security headers + access log + metrics on vs off).
+# the gateway's features (security headers + access log + metrics on vs off). Also the CPU time each server
+# process spent per request (from /proc/PID/stat around each run): on a shared machine a neighbour's load moves
+# requests/s a lot and CPU per request much less, so the CPU ratio is the steadier comparison.
 #
 # Usage: Benchmarks/proxy.sh [seconds-per-run] [rounds]     (defaults: 8 s, 3 rounds; medians are reported)
 set -euo pipefail
@@ -82,6 +84,7 @@ nginx_conf anchor "
       proxy_set_header X-Request-ID \$request_id; proxy_hide_header X-Powered-By; proxy_hide_header Server;
     }
   }"
+anchor_pid=${pids[-1]}
 wait_port "http://127.0.0.1:$anchor_http/index.html"
 
 start_shipshape() { # name, extra gateway yaml; sets started_https (called directly, so its pid reaches cleanup)
@@ -109,6 +112,7 @@ YML
 # The gateway redirects plain HTTP when HTTPS is on; benchmark plain HTTP on a second instance without TLS.
 start_shipshape full ""
 ship_https=$started_https
+https_pid=${pids[-1]}
 ship_plain=$(free_port)
 mkdir -p "$work/plain"
 cat > "$work/plain/shipshape.yml" <<YML
@@ -122,7 +126,7 @@ services:
   app: { targets: [127.0.0.1:$upstream_port] }
 YML
 SHIPSHAPE_LOG_LEVEL=error "$bin" proxy -c "$work/plain/shipshape.yml" > /dev/null &
-pids+=($!)
+pids+=($!); plain_pid=$!
 bare_plain=$(free_port)
 mkdir -p "$work/bare"
 cat > "$work/bare/shipshape.yml" <<YML
@@ -138,7 +142,7 @@ services:
   app: { targets: [127.0.0.1:$upstream_port] }
 YML
 SHIPSHAPE_LOG_LEVEL=error "$bin" proxy -c "$work/bare/shipshape.yml" > /dev/null &
-pids+=($!)
+pids+=($!); bare_pid=$!
 limited_plain=$(free_port)
 mkdir -p "$work/limited"
 cat > "$work/limited/shipshape.yml" <<YML
@@ -153,49 +157,60 @@ services:
   app: { targets: [127.0.0.1:$upstream_port] }
 YML
 SHIPSHAPE_LOG_LEVEL=error "$bin" proxy -c "$work/limited/shipshape.yml" > /dev/null &
-pids+=($!)
+pids+=($!); limited_pid=$!
 wait_port "http://127.0.0.1:$ship_plain/index.html"
 wait_port "http://127.0.0.1:$bare_plain/index.html"
 wait_port "http://127.0.0.1:$limited_plain/index.html"
 
-# One wrk run: prints "requests_per_second p99_ms".
-load() {
-  wrk -t1 -c"$connections" -d"${seconds}s" --latency "$1" 2>/dev/null | awk '
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# One wrk run against a server process: prints "requests_per_second p99_ms cpu_microseconds_per_request".
+load() { # url, pid
+  local before output
+  before=$(cpu_ticks "$2")
+  output=$(wrk -t1 -c"$connections" -d"${seconds}s" --latency "$1" 2>/dev/null)
+  printf '%s\n' "$output" | awk -v ticks=$(( $(cpu_ticks "$2") - before )) -v hz="$(getconf CLK_TCK)" '
+    /requests in/ { requests = $1 }
     /Requests\/sec/ { rps = $2 }
     /^ +99%/ { v = $2; if (v ~ /us$/) { sub(/us/, "", v); v = v / 1000 } else if (v ~ /ms$/) { sub(/ms/, "", v) } else if (v ~ /s$/) { sub(/s/, "", v); v = v * 1000 }; p99 = v }
-    END { printf "%s %s\n", rps, p99 }'
+    END { printf "%s %s %.1f\n", rps, p99, ticks / hz * 1e6 / requests }'
 }
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
-declare -A rps p99
+declare -A rps p99 cpu
 names="nginx_bare shipshape_bare nginx_full shipshape_full nginx_https shipshape_https shipshape_limited"
-for name in $names; do rps[$name]=""; p99[$name]=""; done
+for name in $names; do rps[$name]=""; p99[$name]=""; cpu[$name]=""; done
 for round in $(seq "$rounds"); do
-  for pair in "nginx_bare http://127.0.0.1:$anchor_http/index.html" "shipshape_bare http://127.0.0.1:$bare_plain/index.html" \
-              "nginx_full http://127.0.0.1:$anchor_full/index.html" "shipshape_full http://127.0.0.1:$ship_plain/index.html" \
-              "nginx_https https://localhost:$anchor_https/index.html" "shipshape_https https://localhost:$ship_https/index.html" \
-              "shipshape_limited http://127.0.0.1:$limited_plain/index.html"; do
+  for pair in "nginx_bare http://127.0.0.1:$anchor_http/index.html $anchor_pid" \
+              "shipshape_bare http://127.0.0.1:$bare_plain/index.html $bare_pid" \
+              "nginx_full http://127.0.0.1:$anchor_full/index.html $anchor_pid" \
+              "shipshape_full http://127.0.0.1:$ship_plain/index.html $plain_pid" \
+              "nginx_https https://localhost:$anchor_https/index.html $anchor_pid" \
+              "shipshape_https https://localhost:$ship_https/index.html $https_pid" \
+              "shipshape_limited http://127.0.0.1:$limited_plain/index.html $limited_pid"; do
     set -- $pair
-    read -r r p < <(load "$2")
-    rps[$1]+="$r"$'\n'; p99[$1]+="$p"$'\n'
+    read -r r p c < <(load "$2" "$3")
+    rps[$1]+="$r"$'\n'; p99[$1]+="$p"$'\n'; cpu[$1]+="$c"$'\n'
   done
 done
 
 m() { printf '%s' "${rps[$1]}" | median; }
 q() { printf '%s' "${p99[$1]}" | median; }
+u() { printf '%s' "${cpu[$1]}" | median; }
 echo "proxy benchmark: wrk -t1 -c$connections -d${seconds}s, $rounds rounds, medians; 1 worker each; upstream nginx static 600 B"
-printf '%-28s %12s %10s\n' "" "requests/s" "p99 ms"
+printf '%-28s %12s %10s %12s\n' "" "requests/s" "p99 ms" "CPU µs/req"
 for name in $names; do
-  printf '%-28s %12.0f %10.2f\n' "$name" "$(m $name)" "$(q $name)"
+  printf '%-28s %12.0f %10.2f %12.1f\n' "$name" "$(m $name)" "$(q $name)" "$(u $name)"
 done
 ratio() { # label, shipshape, nginx
-  awk -v l="$1" -v a="$(m "$2")" -v b="$(m "$3")" -v c="$(q "$2")" -v d="$(q "$3")" \
-    'BEGIN { printf "%-44s throughput %.2f, p99 %.2f\n", l ":", a / b, c / d }'
+  awk -v l="$1" -v a="$(m "$2")" -v b="$(m "$3")" -v c="$(q "$2")" -v d="$(q "$3")" -v e="$(u "$3")" -v f="$(u "$2")" \
+    'BEGIN { printf "%-44s throughput %.2f, p99 %.2f, CPU per request %.2f (nginx/shipshape)\n", l ":", a / b, c / d, e / f }'
 }
 ratio "plain HTTP, proxying only (shipshape/nginx)" shipshape_bare nginx_bare
 ratio "plain HTTP, log+headers+ids (shipshape/nginx)" shipshape_full nginx_full
 ratio "TLS 1.3, log+headers+ids (shipshape/nginx)" shipshape_https nginx_https
 awk -v a="$(m shipshape_full)" -v b="$(m shipshape_bare)" -v c="$(m nginx_full)" -v d="$(m nginx_bare)" \
   'BEGIN { printf "features on/off throughput: shipshape %.2f (nginx %.2f)\n", a / b, c / d }'
+awk -v a="$(u shipshape_bare)" -v b="$(u shipshape_full)" -v c="$(u nginx_bare)" -v d="$(u nginx_full)" \
+  'BEGIN { printf "features on/off per CPU: shipshape %.2f (nginx %.2f)\n", a / b, c / d }'
 awk -v a="$(m shipshape_limited)" -v b="$(m shipshape_full)" \
   'BEGIN { printf "rate limit on every request vs none throughput = %.2f\n", a / b }'
