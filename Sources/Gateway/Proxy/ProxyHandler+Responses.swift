@@ -18,20 +18,29 @@ extension ProxyHandler {
         }
         state = .responding(exchange)
         exchange.status = response.status
-        let body = response.jsonBody(requestID: exchange.requestID)
+        let close = forceClose || !exchange.keepAlive
+        exchange.bytesSent = writeHeadAndBody(
+            response, requestID: exchange.requestID, extra: exchange.extraResponseHeaders, close: close,
+            withBody: exchange.method != .HEAD, context: context)
+        finish(exchange, context: context, trailers: nil, close: close)
+    }
+
+    /// Writes the head and body of a gateway answer, decorated like every response; returns the body's size.
+    func writeHeadAndBody(
+        _ response: GatewayErrorResponse, requestID: String, extra: [(name: String, value: String)], close: Bool,
+        withBody: Bool, context: ChannelHandlerContext
+    ) -> Int {
+        let body = response.jsonBody(requestID: requestID)
         var headers = HTTPHeaders()
         headers.add(name: "content-type", value: response.contentType)
         headers.add(name: "content-length", value: String(body.utf8.count))
         for (name, value) in response.extraHeaders { headers.add(name: name, value: value) }
-        runtime.decorate(&headers, requestID: exchange.requestID, secure: connection.isSecure, extra: exchange.extraResponseHeaders)
-        let close = forceClose || !exchange.keepAlive
+        runtime.decorate(&headers, requestID: requestID, secure: connection.isSecure, extra: extra)
         if close, !connection.isHTTP2 { headers.add(name: "connection", value: "close") }
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: response.status, headers: headers))), promise: nil)
-        if exchange.method != .HEAD {
-            exchange.bytesSent = body.utf8.count
-            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))), promise: nil)
-        }
-        finish(exchange, context: context, trailers: nil, close: close)
+        guard withBody else { return 0 }
+        context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))), promise: nil)
+        return body.utf8.count
     }
 
     /// A request the HTTP/1 parser refused (bad framing, CL+TE, a bad chunk size, an oversized head): a JSON 400
@@ -56,15 +65,7 @@ extension ProxyHandler {
             return
         }
         state = .closed
-        let requestID = RequestID.generate()
-        let body = response.jsonBody(requestID: requestID)
-        var headers = HTTPHeaders()
-        headers.add(name: "content-type", value: response.contentType)
-        headers.add(name: "content-length", value: String(body.utf8.count))
-        headers.add(name: "connection", value: "close")
-        runtime.decorate(&headers, requestID: requestID, secure: connection.isSecure, extra: [])
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: response.status, headers: headers))), promise: nil)
-        context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))), promise: nil)
+        _ = writeHeadAndBody(response, requestID: RequestID.generate(), extra: [], close: true, withBody: true, context: context)
         context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
     }
 
