@@ -168,11 +168,21 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        // MARK: - Benchmarks (built in release by Benchmarks/docker.sh only)
+        // MARK: - Benchmarks (built in release by the Benchmarks/*.sh scripts only)
         .executableTarget(
             name: "DockerEngineBenchmark",
             dependencies: ["DockerEngine"],
             path: "Benchmarks/DockerEngineBenchmark",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "ProxyFloorBenchmark",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Benchmarks/ProxyFloorBenchmark",
             swiftSettings: swiftSettings
         ),
 

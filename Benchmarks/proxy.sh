@@ -5,6 +5,9 @@
 # process spent per request (from /proc/PID/stat around each run): on a shared machine a neighbour's load moves
 # requests/s a lot and CPU per request much less, so the CPU ratio is the steadier comparison.
 #
+# nio_floor is Benchmarks/ProxyFloorBenchmark: the smallest proxy SwiftNIO makes possible, for how much of the
+# gap to nginx is the framework's own cost.
+#
 # Usage: Benchmarks/proxy.sh [seconds-per-run] [rounds]     (defaults: 8 s, 3 rounds; medians are reported)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +18,9 @@ bash scripts/install-gateway-deps.sh
 
 bin=.build-release/release/shipshape
 if [ ! -x "$bin" ]; then swift build -c release --product shipshape --scratch-path .build-release >/dev/null; fi
+# The floor: the smallest proxy SwiftNIO makes possible (Benchmarks/ProxyFloorBenchmark), no features at all.
+swift build -c release --product ProxyFloorBenchmark --scratch-path .build-release >/dev/null
+floor_bin=.build-release/release/ProxyFloorBenchmark
 work=$(mktemp -d)
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$work"; }
@@ -160,7 +166,11 @@ SHIPSHAPE_LOG_LEVEL=error "$bin" proxy -c "$work/limited/shipshape.yml" > /dev/n
 pids+=($!); limited_pid=$!
 wait_port "http://127.0.0.1:$ship_plain/index.html"
 wait_port "http://127.0.0.1:$bare_plain/index.html"
+floor_port=$(free_port)
+"$floor_bin" "$floor_port" "$upstream_port" &
+pids+=($!); floor_pid=$!
 wait_port "http://127.0.0.1:$limited_plain/index.html"
+wait_port "http://127.0.0.1:$floor_port/index.html"
 
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 # One wrk run against a server process: prints "requests_per_second p99_ms cpu_microseconds_per_request".
@@ -177,10 +187,11 @@ load() { # url, pid
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
 declare -A rps p99 cpu
-names="nginx_bare shipshape_bare nginx_full shipshape_full nginx_https shipshape_https shipshape_limited"
+names="nginx_bare nio_floor shipshape_bare nginx_full shipshape_full nginx_https shipshape_https shipshape_limited"
 for name in $names; do rps[$name]=""; p99[$name]=""; cpu[$name]=""; done
 for round in $(seq "$rounds"); do
   for pair in "nginx_bare http://127.0.0.1:$anchor_http/index.html $anchor_pid" \
+              "nio_floor http://127.0.0.1:$floor_port/index.html $floor_pid" \
               "shipshape_bare http://127.0.0.1:$bare_plain/index.html $bare_pid" \
               "nginx_full http://127.0.0.1:$anchor_full/index.html $anchor_pid" \
               "shipshape_full http://127.0.0.1:$ship_plain/index.html $plain_pid" \
@@ -206,6 +217,8 @@ ratio() { # label, shipshape, nginx
     'BEGIN { printf "%-44s throughput %.2f, p99 %.2f, CPU per request %.2f (nginx/shipshape)\n", l ":", a / b, c / d, e / f }'
 }
 ratio "plain HTTP, proxying only (shipshape/nginx)" shipshape_bare nginx_bare
+ratio "plain HTTP, bare NIO proxy floor (floor/nginx)" nio_floor nginx_bare
+ratio "plain HTTP, proxying only (shipshape/floor)" shipshape_bare nio_floor
 ratio "plain HTTP, log+headers+ids (shipshape/nginx)" shipshape_full nginx_full
 ratio "TLS 1.3, log+headers+ids (shipshape/nginx)" shipshape_https nginx_https
 awk -v a="$(m shipshape_full)" -v b="$(m shipshape_bare)" -v c="$(m nginx_full)" -v d="$(m nginx_bare)" \
