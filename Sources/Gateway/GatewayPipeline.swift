@@ -74,11 +74,14 @@ struct GatewayPipeline: Sendable {
         try operations.addHandler(HTTPResponseEncoder(configuration: .init()))
         try operations.addHandler(
             ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes, informationalResponseStrategy: .drop, limitConfiguration: decoderLimits)))
-        try operations.addHandler(HTTPServerPipelineHandler())
         // Told directly when a head arrives and a response ends: a handler of its own to watch for them would
         // cost a traversal and a dynamic cast per request part.
         let deadline = try? operations.handler(type: HeadDeadlineHandler.self)
         if let port = redirectToHTTPSPort {
+            // Two handlers answer on this listener (the redirect, and the proxy for health and ACME): NIO's
+            // pipelining handler keeps their answers in request order. Elsewhere the proxy handler does it
+            // itself, without holding reads while each response goes out (two epoll changes per request).
+            try operations.addHandler(HTTPServerPipelineHandler())
             try operations.addHandler(RedirectHandler(httpsPort: port, deadline: deadline))
         }
         try addProxyHandlers(operations, info: info, deadline: deadline)

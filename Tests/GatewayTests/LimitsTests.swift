@@ -102,6 +102,21 @@ struct LimitsTests {
         }
     }
 
+    @Test("a malformed request pipelined behind a good one gets its 400 after the good one's answer")
+    func malformedBehindGood() async throws {
+        try await GatewayHarness.with { gateway in
+            let answer = try await rawExchange(port: gateway.httpPort, chunks: [
+                "GET /delay/300 HTTP/1.1\r\nHost: t\r\n\r\n"
+                    + "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+            ], timeout: 5)
+            let responses = Array(answer.components(separatedBy: "HTTP/1.1 ").dropFirst())
+            try #require(responses.count == 2, "got: \(answer)")
+            #expect(responses[0].hasPrefix("200") && responses[0].hasSuffix(#""version":"blue"}"#), "the good request is answered whole")
+            #expect(responses[1].hasPrefix("400") && responses[1].contains(#""error":"bad_request""#))
+            #expect(try gateway.accessLog().compactMap { $0["path"] as? String } == ["/delay/300"], "the bad one never went upstream")
+        }
+    }
+
     @Test(
         "Expect: 100-continue is answered by the gateway and the body goes through",
         arguments: [[], ["--compressed"]])  // with the response compressor in the connection's pipeline too

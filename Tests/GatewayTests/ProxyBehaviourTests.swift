@@ -212,13 +212,74 @@ struct ProxyBehaviourTests {
 
             // One keep-alive connection: the compressor joins when the first request that accepts gzip arrives.
             let answers = try await rawExchange(port: gateway.httpPort, chunks: [
-                "GET / HTTP/1.1\r\nHost: t\r\n\r\n"
-                    + "GET / HTTP/1.1\r\nHost: t\r\nAccept-Encoding: gzip\r\nConnection: close\r\n\r\n",
-            ])
+                "GET / HTTP/1.1\r\nHost: t\r\n\r\n",
+                "GET / HTTP/1.1\r\nHost: t\r\nAccept-Encoding: gzip\r\nConnection: close\r\n\r\n",
+            ], pause: 0.5)
             let responses = answers.components(separatedBy: "HTTP/1.1 200")
             #expect(responses.count == 3, "two responses on one connection")
             #expect(responses.count == 3 && !responses[1].lowercased().contains("content-encoding: gzip"))
             #expect(responses.count == 3 && responses[2].lowercased().contains("content-encoding: gzip"))
+
+            // Pipelined behind a response still going out, a request that accepts gzip gets an identity answer
+            // (the compressor pairs responses with requests it saw, so it joins only between responses); the
+            // next request, once the connection is quiet, is compressed; a malformed request after that gets
+            // its 400 below the compressor.
+            let pipelined = try await rawExchange(port: gateway.httpPort, chunks: [
+                "GET / HTTP/1.1\r\nHost: t\r\n\r\n" + "GET / HTTP/1.1\r\nHost: t\r\nAccept-Encoding: gzip\r\n\r\n",
+                "GET / HTTP/1.1\r\nHost: t\r\nAccept-Encoding: gzip\r\n\r\n",
+                "GET / HTTP/1.1\nHost: t\n\n",
+            ], pause: 0.5)
+            let parts = Array(pipelined.components(separatedBy: "HTTP/1.1 ").dropFirst())
+            try #require(parts.count == 4, "got: \(pipelined)")
+            #expect(parts[0].hasPrefix("200") && parts[0].hasSuffix("</body></html>"))
+            #expect(parts[1].hasPrefix("200") && parts[1].hasSuffix("</body></html>"), "identity: the compressor was not there yet")
+            #expect(parts[2].hasPrefix("200") && parts[2].lowercased().contains("content-encoding: gzip"))
+            #expect(parts[3].hasPrefix("400") && parts[3].contains(#""error":"bad_request""#))
         }
+    }
+
+    @Test("pipelined requests on one connection are answered in order, the gateway's own answers included")
+    func pipelining() async throws {
+        try await GatewayHarness.with { gateway in
+            // One write: the upstream answers the first, third and fourth, the gateway itself the second.
+            let answers = try await rawExchange(port: gateway.httpPort, chunks: [
+                "GET /api/hello HTTP/1.1\r\nHost: t\r\n\r\n"
+                    + "GET /health HTTP/1.1\r\nHost: t\r\n\r\n"
+                    + "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 11\r\n\r\npipelined!!"
+                    + "GET /status/418 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+            ])
+            let responses = Array(answers.components(separatedBy: "HTTP/1.1 ").dropFirst())
+            try #require(responses.count == 4, "got: \(answers)")
+            #expect(responses[0].hasPrefix("200") && responses[0].contains("hello from the demo app"))
+            #expect(responses[1].hasPrefix("200") && responses[1].hasSuffix(#"{"status":"ok"}"#))
+            #expect(responses[2].hasPrefix("200") && responses[2].hasSuffix("pipelined!!"))
+            #expect(responses[3].hasPrefix("418") && responses[3].lowercased().contains("connection: close"))
+            let paths = try gateway.accessLog().compactMap { $0["path"] as? String }
+            #expect(paths == ["/api/hello", "/health", "/echo", "/status/418"])
+        }
+    }
+
+    @Test("a gateway stopping answers the request in flight with Connection: close and closes idle connections")
+    func quiescing() async throws {
+        let gateway = try await GatewayHarness.start()
+        defer { gateway.directory.remove() }
+        let port = gateway.httpPort
+        // Keep-alive requests: the gateway must be the one to close.
+        async let inFlight = rawExchange(port: port, chunks: ["GET /delay/3000 HTTP/1.1\r\nHost: t\r\n\r\n"], timeout: 15)
+        async let idle = rawExchange(port: port, chunks: ["GET /api/hello HTTP/1.1\r\nHost: t\r\n\r\n"], timeout: 15)
+        // Stop once the quick request has been answered (its connection is idle) and the slow one is in flight.
+        for _ in 0..<100 where !(try gateway.accessLog().contains { $0["path"] as? String == "/api/hello" }) {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        try await Task.sleep(for: .milliseconds(500))  // the slow one, started beside it, is surely in by now
+        let stopping = ContinuousClock.now
+        gateway.task.cancel()
+        let (slow, quick) = try await (inFlight, idle)
+        #expect(slow.hasPrefix("HTTP/1.1 200") && slow.lowercased().contains("connection: close"), "got: \(slow)")
+        #expect(slow.hasSuffix(#""version":"blue"}"#), "the whole response arrives before the close")
+        #expect(quick.hasPrefix("HTTP/1.1 200") && quick.contains("hello from the demo app"))
+        #expect(ContinuousClock.now - stopping < .seconds(10), "both connections were closed by the gateway, not by a timeout")
+        _ = try? await gateway.task.value
+        await gateway.app.stop()
     }
 }

@@ -7,6 +7,10 @@ import NIOHTTPCompression
 /// compressor picks deflate on a tie, and gzip is the coding every client, cache and CDN handles the same way).
 /// Connections whose clients never ask for compression (API clients, load balancers' probes) never pay for the
 /// compressor, which holds every response part until the flush to decide.
+///
+/// The compressor pairs each response with the `Accept-Encoding` of a request it saw, in order, so it joins only
+/// while no response is due: a pipelined request arriving while earlier ones are still being answered is
+/// answered uncompressed (identity is always acceptable), and the compressor joins at the next quiet moment.
 final class AcceptEncodingHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
@@ -14,9 +18,16 @@ final class AcceptEncodingHandler: ChannelInboundHandler, RemovableChannelHandle
     /// Responses smaller than this are not compressed.
     let minimumSize: Int
     private var compressorAdded = false
+    /// Requests passed on whose responses have not ended yet (the proxy handler reports each end).
+    private var responsesDue = 0
 
     init(minimumSize: Int) {
         self.minimumSize = minimumSize
+    }
+
+    /// A response ended.
+    func responseEnded() {
+        responsesDue = max(0, responsesDue - 1)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -24,6 +35,8 @@ final class AcceptEncodingHandler: ChannelInboundHandler, RemovableChannelHandle
             context.fireChannelRead(data)
             return
         }
+        let quiet = responsesDue == 0
+        responsesDue += 1
         let tokens = head.headers[canonicalForm: "accept-encoding"]
         guard !tokens.isEmpty else {
             context.fireChannelRead(data)
@@ -32,7 +45,7 @@ final class AcceptEncodingHandler: ChannelInboundHandler, RemovableChannelHandle
         let accepted = tokens.filter { !$0.replacingOccurrences(of: " ", with: "").lowercased().hasSuffix("q=0") }
         let acceptsGzip = accepted.contains { $0.lowercased().hasPrefix("gzip") }
         let acceptsDeflate = accepted.contains { $0.lowercased().hasPrefix("deflate") }
-        if !compressorAdded, acceptsGzip || acceptsDeflate {
+        if !compressorAdded, quiet, acceptsGzip || acceptsDeflate {
             // Added right after this handler, before the head goes on, so the compressor sees this request.
             let minimum = minimumSize
             let compressor = HTTPResponseCompressor(responseCompressionPredicate: { head, _ in

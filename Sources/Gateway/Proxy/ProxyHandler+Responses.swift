@@ -18,7 +18,7 @@ extension ProxyHandler {
         }
         state = .responding(exchange)
         exchange.status = response.status
-        let close = forceClose || !exchange.keepAlive
+        let close = forceClose || !exchange.keepAlive || quiescing
         exchange.bytesSent = writeHeadAndBody(
             response, requestID: exchange.requestID, extra: exchange.extraResponseHeaders, close: close,
             withBody: exchange.method != .HEAD, context: context)
@@ -65,8 +65,10 @@ extension ProxyHandler {
             return
         }
         state = .closed
-        _ = writeHeadAndBody(response, requestID: RequestID.generate(), extra: [], close: true, withBody: true, context: context)
-        context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        // No head of this request went past the response compressor: its answer is written below it.
+        let below = interimContext ?? context
+        _ = writeHeadAndBody(response, requestID: RequestID.generate(), extra: [], close: true, withBody: true, context: below)
+        below.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
     }
 
     /// `GET /health` on the gateway itself.
@@ -89,17 +91,21 @@ extension ProxyHandler {
     /// Ends the response, logs and counts the exchange, and returns to idle (or closes).
     func finish(_ exchange: Exchange, context: ChannelHandlerContext, trailers: HTTPHeaders?, close: Bool) {
         record(exchange, context: context)
-        let mustClose = close || !exchange.keepAlive
-        // A request body still arriving after the answer can't be skipped safely on HTTP/1: close instead.
-        let unreadBody = !exchange.requestEnded && !connection.isHTTP2
+        let mustClose = close || !exchange.keepAlive || quiescing
+        // A request body still arriving after the answer can't be skipped safely on HTTP/1: close instead. A
+        // request without a body only has its end-of-message left, which the idle state drops.
+        let unreadBody = !exchange.requestEnded && exchange.hasBody && !connection.isHTTP2
         state = .idle
         exchange.buffered.removeAll()
         if mustClose || unreadBody {
             state = .closed
+            pipelined.removeAll()
             context.writeAndFlush(wrapOutboundOut(.end(trailers))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
         } else {
             deadline?.responseCompleted()
+            acceptEncoding?.responseEnded()
             context.writeAndFlush(wrapOutboundOut(.end(trailers)), promise: nil)
+            deliverPipelined(context: context)
         }
         resumeReading()
     }

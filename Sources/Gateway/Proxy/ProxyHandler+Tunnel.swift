@@ -17,7 +17,9 @@ extension ProxyHandler {
             try client.addHandler(clientGlue)
             client.removeHandler(context: try client.context(handlerType: HeadDeadlineHandler.self), promise: nil)
             client.removeHandler(context: try client.context(handlerType: HTTPResponseEncoder.self), promise: nil)
-            client.removeHandler(context: try client.context(handlerType: HTTPServerPipelineHandler.self), promise: nil)
+            if let pipelining = try? client.context(handlerType: HTTPServerPipelineHandler.self) {  // redirect listener
+                client.removeHandler(context: pipelining, promise: nil)
+            }
             if let preference = try? client.context(handlerType: AcceptEncodingHandler.self) {
                 client.removeHandler(context: preference, promise: nil)
             }

@@ -113,7 +113,9 @@ extension ProxyHandler: UpstreamResponseDelegate {
             response.headers.replaceOrAdd(name: "upgrade", value: upgrade)
         }
         runtime.decorate(&response.headers, requestID: exchange.requestID, secure: connection.isSecure, extra: exchange.extraResponseHeaders)
-        if !exchange.keepAlive, !connection.isHTTP2 { response.headers.replaceOrAdd(name: "connection", value: "close") }
+        if !exchange.keepAlive || quiescing, !connection.isHTTP2 {
+            response.headers.replaceOrAdd(name: "connection", value: "close")
+        }
         context.write(wrapOutboundOut(.head(response)), promise: nil)
         if isTunnel { context.flush() }
     }

@@ -32,10 +32,25 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Where `100 Continue` is written: below the response compressor when there is one (it would take the
     /// interim response for the answer to the request), else this handler's own context.
     var interimContext: ChannelHandlerContext?
+    /// Told when each response ends, so it adds the response compressor only between responses.
+    var acceptEncoding: AcceptEncodingHandler?
     /// The metrics series of this connection's last request (reused while requests land on the same one).
     var metricsSeries: GatewayMetrics.RequestSeries?
     /// `upstream_timeout`: armed when a request goes upstream, disarmed by the response head.
     var responseTimer: LazyTimer?
+    /// HTTP/1.1 pipelining: what arrived for later requests while an earlier one's response was still going
+    /// out, delivered in order once it has. Reads pause while anything waits here, so it holds at most one
+    /// read's worth.
+    var pipelined = CircularBuffer<PipelinedEvent>()
+    var deliveringPipelined = false
+    /// Graceful shutdown (`ChannelShouldQuiesceEvent`): the connection closes after the response in flight.
+    var quiescing = false
+
+    /// A request part, or the parser's verdict on the bytes that were to be one.
+    enum PipelinedEvent {
+        case part(HTTPServerRequestPart)
+        case malformed(HTTPParserError)
+    }
 
     init(runtime: GatewayRuntime, connection: ConnectionInfo, deadline: HeadDeadlineHandler? = nil) {
         self.runtime = runtime
@@ -47,13 +62,16 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         self.context = context
         // The compressor joins right after the accept-encoding handler: a write from that handler's context
         // goes past it.
-        interimContext = (try? context.pipeline.syncOperations.context(handlerType: AcceptEncodingHandler.self)) ?? context
+        let acceptEncodingContext = try? context.pipeline.syncOperations.context(handlerType: AcceptEncodingHandler.self)
+        interimContext = acceptEncodingContext ?? context
+        acceptEncoding = acceptEncodingContext?.handler as? AcceptEncodingHandler
         responseTimer = LazyTimer(eventLoop: context.eventLoop) { [weak self] in self?.upstreamTimedOut() }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
         interimContext = nil
+        acceptEncoding = nil
         responseTimer?.cancel()
         responseTimer = nil
     }
@@ -67,6 +85,42 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let part = unwrapInboundIn(data)
+        if pipelined.isEmpty, takesNextEvent {
+            handle(part, context: context)
+        } else {
+            pipelined.append(.part(part))
+        }
+    }
+
+    /// False while the current request has fully arrived but its response has not: what comes next belongs to
+    /// a later request and waits in `pipelined`.
+    var takesNextEvent: Bool {
+        switch state {
+        case .idle, .tunnel, .closed:
+            return true
+        case .admitting(let exchange), .connecting(let exchange), .proxying(let exchange), .responding(let exchange):
+            return !exchange.requestEnded
+        }
+    }
+
+    /// Delivers the waiting pipelined events for as long as the exchange in progress takes them.
+    func deliverPipelined(context: ChannelHandlerContext) {
+        // A response finished while delivering (the gateway answered a pipelined request itself) comes back
+        // here: the loop below goes on with the next request instead of recursing.
+        guard !deliveringPipelined else { return }
+        deliveringPipelined = true
+        defer { deliveringPipelined = false }
+        while takesNextEvent, let event = pipelined.popFirst() {
+            switch event {
+            case .part(let part): handle(part, context: context)
+            case .malformed(let error): rejectMalformedRequest(error, context: context)
+            }
+        }
+        // Outside a read cycle no channelReadComplete follows to flush what went upstream.
+        if case .proxying(let exchange) = state { exchange.lease?.channel.flush() }
+    }
+
+    func handle(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
         switch (state, part) {
         case (.idle, .head(let head)):
             receiveHead(head, context: context)
@@ -191,6 +245,10 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     // MARK: - Backpressure
 
     func read(context: ChannelHandlerContext) {
+        guard pipelined.isEmpty else {
+            readPending = true
+            return
+        }
         switch state {
         case .admitting, .connecting:
             readPending = true
@@ -206,7 +264,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func resumeReading() {
-        guard readPending, let context else { return }
+        guard readPending, pipelined.isEmpty, let context else { return }
         readPending = false
         context.read()
     }
@@ -230,15 +288,36 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             break
         }
         state = .closed
+        pipelined.removeAll()
         context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if let parserError = error as? HTTPParserError {
-            rejectMalformedRequest(parserError, context: context)
+            // Bad bytes after a complete request are a later request's: its 400 waits for the earlier answers.
+            if pipelined.isEmpty, takesNextEvent {
+                rejectMalformedRequest(parserError, context: context)
+            } else {
+                pipelined.append(.malformed(parserError))
+            }
             return
         }
         context.close(promise: nil)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard event is ChannelShouldQuiesceEvent, !connection.isHTTP2 else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        // Graceful shutdown: the request in progress is answered, then the connection closes; pipelined requests
+        // not yet started are left for the client to retry elsewhere.
+        quiescing = true
+        pipelined.removeAll()
+        if case .idle = state {
+            state = .closed
+            context.close(promise: nil)
+        }
     }
 
     /// Closes an exchange's upstream connection (it is mid-request and cannot be reused).
