@@ -50,13 +50,18 @@ struct GatewayPipeline: Sendable {
                     if let deadline = try? channel.pipeline.syncOperations.handler(type: HeadDeadlineHandler.self) {
                         channel.pipeline.syncOperations.removeHandler(deadline, promise: nil)
                     }
-                    return channel.configureHTTP2Pipeline(
-                        mode: .server, connectionConfiguration: .init(), streamConfiguration: .init()
-                    ) { stream in
-                        stream.eventLoop.makeCompletedFuture {
-                            try configureStream(stream, info: ConnectionInfo(peerIP: peer, scheme: "https", isHTTP2: true))
+                    return channel.eventLoop.makeCompletedFuture {
+                        let quiesce = HTTP2QuiesceHandler()
+                        _ = try channel.pipeline.syncOperations.configureHTTP2Pipeline(
+                            mode: .server, connectionConfiguration: .init(), streamConfiguration: .init(),
+                            streamDelegate: quiesce.streamTracker(on: channel.eventLoop)
+                        ) { stream in
+                            stream.eventLoop.makeCompletedFuture {
+                                try configureStream(stream, info: ConnectionInfo(peerIP: peer, scheme: "https", isHTTP2: true))
+                            }
                         }
-                    }.map { _ in }
+                        try channel.pipeline.syncOperations.addHandler(quiesce)
+                    }
                 },
                 http1ChannelConfigurator: { channel in
                     channel.eventLoop.makeCompletedFuture {

@@ -1,5 +1,8 @@
+import AsyncHTTPClient
 import Foundation
 import Gateway
+import NIOCore
+import NIOSSL
 import ShipshapeCore
 import TestSupport
 import Testing
@@ -281,5 +284,39 @@ struct ProxyBehaviourTests {
         #expect(ContinuousClock.now - stopping < .seconds(10), "both connections were closed by the gateway, not by a timeout")
         _ = try? await gateway.task.value
         await gateway.app.stop()
+    }
+
+    @Test("a gateway stopping answers HTTP/2 streams in flight, then ends the idle connection without waiting for shutdown_timeout")
+    func quiescingHTTP2() async throws {
+        let gateway = try await GatewayHarness.start(tls: true)
+        defer { gateway.directory.remove() }
+        var tls = NIOSSL.TLSConfiguration.makeClientConfiguration()
+        tls.certificateVerification = .none
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: tls))
+        do {
+            try await stopWithHTTP2Client(gateway, client)
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        try await client.shutdown()
+        await gateway.app.stop()
+    }
+
+    func stopWithHTTP2Client(_ gateway: GatewayHarness, _ client: HTTPClient) async throws {
+        let response = try await client.execute(HTTPClientRequest(url: "\(gateway.https)/api/hello"), timeout: .seconds(10))
+        #expect(response.version == .http2)
+        #expect(String(buffer: try await response.body.collect(upTo: 1 << 20)).contains("hello from the demo app"))
+        // A stream in flight on that connection is answered; then the connection, idle, must be ended by the
+        // gateway (the client would keep it open).
+        async let slow = client.execute(HTTPClientRequest(url: "\(gateway.https)/delay/1500"), timeout: .seconds(10))
+        try await Task.sleep(for: .milliseconds(500))
+        let stopping = ContinuousClock.now
+        gateway.task.cancel()
+        let answered = try await slow
+        #expect(answered.status == .ok && answered.version == .http2)
+        #expect(String(buffer: try await answered.body.collect(upTo: 1 << 20)).contains(#""version":"blue""#))
+        _ = try? await gateway.task.value
+        #expect(ContinuousClock.now - stopping < .seconds(10), "shutdown_timeout is 30 s")
     }
 }

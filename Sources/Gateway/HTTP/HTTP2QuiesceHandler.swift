@@ -1,0 +1,60 @@
+import NIOCore
+import NIOHTTP2
+
+/// Graceful shutdown of an HTTP/2 connection. On `ChannelShouldQuiesceEvent` it sends a GOAWAY naming the last
+/// stream the client opened (those are still answered; newer ones are refused, so the client retries them on
+/// another connection) and closes the connection once its open streams have finished. Without it an idle HTTP/2
+/// client would hold the gateway's drain until `shutdown_timeout`.
+final class HTTP2QuiesceHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTP2Frame
+    typealias OutboundOut = HTTP2Frame
+
+    private var openStreams = Set<HTTP2StreamID>()
+    private var lastStreamID = HTTP2StreamID.rootStream
+    private var quiescing = false
+    private var context: ChannelHandlerContext?
+
+    /// The delegate to give the connection's HTTP/2 handler, so this handler hears of streams opening and closing.
+    func streamTracker(on eventLoop: any EventLoop) -> any NIOHTTP2StreamDelegate {
+        StreamTracker(handler: NIOLoopBound(self, eventLoop: eventLoop))
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+
+    func streamCreated(_ id: HTTP2StreamID) {
+        openStreams.insert(id)
+        lastStreamID = max(lastStreamID, id)
+    }
+
+    func streamClosed(_ id: HTTP2StreamID) {
+        openStreams.remove(id)
+        guard quiescing, openStreams.isEmpty, let context else { return }
+        // The stream closed when its last frame was written, before the flush that sends it: close a loop tick
+        // later, or that frame would be dropped.
+        let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        context.eventLoop.execute { loopBound.value.close(promise: nil) }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ChannelShouldQuiesceEvent, !quiescing {
+            quiescing = true
+            let goAway = HTTP2Frame(
+                streamID: .rootStream, payload: .goAway(lastStreamID: lastStreamID, errorCode: .noError, opaqueData: nil))
+            context.writeAndFlush(wrapOutboundOut(goAway), promise: nil)
+            if openStreams.isEmpty { context.close(promise: nil) }
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    /// Called by NIOHTTP2 on the connection's event loop.
+    struct StreamTracker: NIOHTTP2StreamDelegate {
+        let handler: NIOLoopBound<HTTP2QuiesceHandler>
+
+        func streamCreated(_ id: HTTP2StreamID, channel: any Channel) { handler.value.streamCreated(id) }
+        func streamClosed(_ id: HTTP2StreamID, channel: any Channel) { handler.value.streamClosed(id) }
+    }
+}
+
+@available(*, unavailable)
+extension HTTP2QuiesceHandler: Sendable {}
