@@ -125,6 +125,29 @@ struct RateLimitGatewayTests {
         #expect(allowed == 6, "6 between both gateways, not 6 each")
     }
 
+    @Test("pipelined requests waiting on Redis for their decisions are answered in order, 429s included")
+    func pipelinedThroughRedis() async throws {
+        let redis = try ExternalServer.redis()
+        defer { redis.stop() }
+        let policy = RateLimitConfiguration.Policy(
+            name: "api", match: "/api/", key: "ip", rate: .limited(count: 3, period: .seconds(600)), burst: 3)
+        try await GatewayHarness.with(configure: { config, _ in
+            config.gateway.rateLimits = RateLimitConfiguration(
+                policies: [policy], store: .redis(url: "redis://127.0.0.1:\(redis.port)/0"))
+        }) { gateway in
+            // Each decision is a Redis round trip: the requests behind it wait in the gateway, in order.
+            let request = "GET /api/hello HTTP/1.1\r\nHost: t\r\n\r\n"
+            let answers = try await rawExchange(port: gateway.httpPort, chunks: [
+                String(repeating: request, count: 5) + "GET /health HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+            ])
+            let responses = Array(answers.components(separatedBy: "HTTP/1.1 ").dropFirst())
+            try #require(responses.count == 6, "got: \(answers)")
+            #expect(responses.prefix(3).allSatisfy { $0.hasPrefix("200") && $0.contains("hello from the demo app") })
+            #expect(responses[3...4].allSatisfy { $0.hasPrefix("429") && $0.contains(#""error":"rate_limited""#) })
+            #expect(responses[5].hasPrefix("200") && responses[5].hasSuffix(#"{"status":"ok"}"#))
+        }
+    }
+
     @Test("fail-open: Redis killed mid-test, the gateway keeps limiting locally, logs once, and shares again after a restart")
     func redisKilledFailOpen() async throws {
         try await Self.withGatewayProcess(failure: "open") { gateway, redis, port in
