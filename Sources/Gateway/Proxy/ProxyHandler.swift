@@ -4,6 +4,8 @@ import ShipshapeCore
 
 /// Proxies the requests of one client connection (or one HTTP/2 stream) to upstream targets, streaming bodies
 /// both ways with backpressure: the client is read only while the upstream can take more, and vice versa.
+/// HTTP/1.1 pipelining is handled here too (`pipelined`): NIO's pipelining handler would pause and resume reading
+/// the client around every response, two `epoll_ctl` calls per request.
 final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundIn = HTTPServerResponsePart
