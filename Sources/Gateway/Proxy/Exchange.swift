@@ -12,8 +12,6 @@ final class Exchange {
     let userAgent: String
     let keepAlive: Bool
     let isUpgrade: Bool
-    /// Whether body bytes follow the head on the connection (a Content-Length above zero, or chunked).
-    let hasBody: Bool
     /// The request as it will be sent upstream (rewritten headers).
     var upstreamHead: HTTPRequestHead
     var service: String?
@@ -42,9 +40,14 @@ final class Exchange {
         self.userAgent = head.headers.first(name: "user-agent") ?? "-"
         self.keepAlive = head.isKeepAlive
         self.isUpgrade = isUpgrade
-        self.hasBody = head.headers.contains(name: "transfer-encoding")
-            || head.headers.first(name: "content-length").map { $0 != "0" } ?? false
         self.upstreamHead = head
+    }
+
+    /// Whether body bytes follow the head on the connection (a Content-Length above zero, or chunked). Asked
+    /// only when the gateway answered before the request ended, so no request pays for the two header scans.
+    var hasBody: Bool {
+        upstreamHead.headers.contains(name: "transfer-encoding")
+            || upstreamHead.headers.first(name: "content-length").map { $0 != "0" } ?? false
     }
 
     /// Time since the request head arrived.

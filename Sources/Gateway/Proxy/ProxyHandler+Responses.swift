@@ -94,7 +94,7 @@ extension ProxyHandler {
         let mustClose = close || !exchange.keepAlive || quiescing
         // A request body still arriving after the answer can't be skipped safely on HTTP/1: close instead. A
         // request without a body only has its end-of-message left, which the idle state drops.
-        let unreadBody = !exchange.requestEnded && exchange.hasBody && !connection.isHTTP2
+        let unreadBody = !exchange.requestEnded && !connection.isHTTP2 && exchange.hasBody
         state = .idle
         exchange.buffered.removeAll()
         if mustClose || unreadBody {
