@@ -72,4 +72,120 @@ struct BackupCommandTests {
         #expect(run.status == 1)
         #expect((run.stdout + run.stderr).contains("Another `backup prune` (pid \(getpid())"), "\(run.stdout)\(run.stderr)")
     }
+    @Test(
+        "a full disk fails the run naming the file and the cause; the good backup stays listed and restorable, nothing partial is left",
+        .enabled(if: getuid() == 0, "mounting a small tmpfs as the store needs root"))
+    func fullDisk() async throws {
+        let directory = try TemporaryDirectory(prefix: "clifull")
+        defer { directory.remove() }
+        try directory.write("data/small.txt", String(repeating: "shipshape\n", count: 1000))
+        let identity = X25519Identity.generate()
+        try directory.write("key.txt", identity.encoded + "\n")
+        try directory.write(
+            "shipshape.yml",
+            """
+            project: shop
+            backup:
+              store: store
+              encryption: { recipients: [\(identity.recipient.description)], identity_file: key.txt }
+              sources:
+                - files: [data]
+            """)
+        let store = "\(directory.path)/store"
+        try FileManager.default.createDirectory(atPath: store, withIntermediateDirectories: true)
+        let mount = try await ProcessRunner.run(["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", store])
+        try #require(mount.status == 0, "mount: \(mount.stderr)")
+        do {
+            try await fullDiskScenario(directory)
+        } catch {
+            _ = try? await ProcessRunner.run(["umount", store])
+            throw error
+        }
+        _ = try await ProcessRunner.run(["umount", store])
+    }
+
+    func fullDiskScenario(_ directory: TemporaryDirectory) async throws {
+        let binary = try ShipshapeProcess.binaryPath()
+        func shipshape(_ arguments: String...) async throws -> ProcessRunner.Result {
+            try await ProcessRunner.run([binary, "backup"] + arguments + ["-c", "shipshape.yml"], currentDirectory: directory.path)
+        }
+        let good = try await shipshape("run", "--json")
+        #expect(good.status == 0, "\(good.stderr)")
+        let manifest = try JSONSerialization.jsonObject(with: Data(good.stdout.utf8)) as? [String: Any]
+        let goodID = try #require(manifest?["id"] as? String, "\(good.stdout)")
+
+        // 1 MiB that does not compress, for a 512 KiB disk already holding the first backup.
+        var generator = SystemRandomNumberGenerator()
+        let noise = (0..<(1 << 17)).flatMap { _ in withUnsafeBytes(of: generator.next() as UInt64, Array.init) }
+        try Data(noise).write(to: URL(fileURLWithPath: "\(directory.path)/data/noise.bin"))
+        let full = try await shipshape("run")
+        #expect(full.status == 1)
+        let message = full.stdout + full.stderr
+        #expect(message.contains("Cannot write \(directory.path)/store/shop/"), "\(message)")
+        #expect(message.contains("No space left on device"), "\(message)")
+        #expect(message.contains("existing backups were not changed"), "\(message)")
+
+        // The store holds the good backup and nothing else: no partial file, no half backup, no lock.
+        let left = try FileManager.default.subpathsOfDirectory(atPath: "\(directory.path)/store/shop").sorted()
+        #expect(left == [goodID, "\(goodID)/files.age", "\(goodID)/manifest.json"], "\(left)")
+        let list = try await shipshape("list")
+        #expect(list.stdout.contains(goodID))
+        #expect(list.stdout.split(separator: "\n").count == 1, "\(list.stdout)")
+        let restore = try await shipshape("restore", goodID, "--to", "\(directory.path)/restored")
+        #expect(restore.status == 0, "\(restore.stderr)")
+        let restored = try String(contentsOfFile: "\(directory.path)/restored/files/data/small.txt", encoding: .utf8)
+        #expect(restored == String(repeating: "shipshape\n", count: 1000))
+
+        // Once there is room again, the next run succeeds.
+        try FileManager.default.removeItem(atPath: "\(directory.path)/data/noise.bin")
+        let again = try await shipshape("run")
+        #expect(again.status == 0, "\(again.stderr)")
+    }
+
+    @Test("a part missing from the store or cut short fails verify and restore, naming the file, and the backup stays")
+    func damagedParts() async throws {
+        let directory = try TemporaryDirectory(prefix: "clidamaged")
+        defer { directory.remove() }
+        try directory.write("data/a.txt", String(repeating: "shipshape\n", count: 10_000))
+        let identity = X25519Identity.generate()
+        try directory.write("key.txt", identity.encoded + "\n")
+        try directory.write(
+            "shipshape.yml",
+            """
+            project: shop
+            backup:
+              store: store
+              encryption: { recipients: [\(identity.recipient.description)], identity_file: key.txt }
+              sources:
+                - files: [data]
+            """)
+        let binary = try ShipshapeProcess.binaryPath()
+        func shipshape(_ arguments: String...) async throws -> ProcessRunner.Result {
+            try await ProcessRunner.run([binary, "backup"] + arguments + ["-c", "shipshape.yml"], currentDirectory: directory.path)
+        }
+        let run = try await shipshape("run", "--json")
+        let manifest = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
+        let id = try #require(manifest?["id"] as? String, "\(run.stdout)\(run.stderr)")
+        let part = "\(directory.path)/store/shop/\(id)/files.age"
+
+        let whole = try Data(contentsOf: URL(fileURLWithPath: part))
+        try whole.prefix(whole.count / 2).write(to: URL(fileURLWithPath: part))
+        let truncated = try await shipshape("verify", id)
+        #expect(truncated.status == 1)
+        #expect(truncated.stdout.contains("files.age of backup \(id) has SHA-256"), "\(truncated.stdout)")
+        #expect(truncated.stdout.contains("verification FAILED"))
+
+        try FileManager.default.removeItem(atPath: part)
+        let missing = try await shipshape("verify", id)
+        #expect(missing.status == 1)
+        #expect(missing.stdout.contains("files.age of backup \(id) is missing from the store"), "\(missing.stdout)")
+        let restore = try await shipshape("restore", id, "--to", "\(directory.path)/restored")
+        #expect(restore.status == 1)
+        #expect(restore.stderr.contains("files.age of backup \(id) is missing from the store"), "\(restore.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: "\(directory.path)/restored/files/data/a.txt"))
+        // Still listed, now marked as failing verification, and its manifest kept for a look.
+        let list = try await shipshape("list")
+        #expect(list.stdout.contains(id))
+        #expect(list.stdout.contains("VERIFY FAILED"), "\(list.stdout)")
+    }
 }

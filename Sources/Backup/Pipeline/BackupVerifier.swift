@@ -108,7 +108,13 @@ public struct BackupVerifier: Sendable {
         let catalog = BackupCatalog(store: store, project: settings.project)
         let reader = AgeReader(identities: identities, downstream: sink)
         let digest = HashingTee(reader)
-        try await store.read(key: catalog.key(id, part.file), into: digest)
+        do {
+            try await store.read(key: catalog.key(id, part.file), into: digest)
+        } catch let error as BackupError where error.kind == .notFound {
+            throw BackupError(
+                .notFound, "\(part.file) of backup \(id) is missing from the store (\(store.location))",
+                hint: "The backup is incomplete; restore from another backup (`shipshape backup list` shows them).")
+        }
         let hash = digest.hexDigest()
         guard hash == part.sha256 else {
             throw BackupError(

@@ -98,17 +98,38 @@ public struct DirectoryStore: BackupStore {
         defer { close(descriptor) }
         let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
         guard written == bytes.count else {
+            let reason = written < 0 ? String(cString: strerror(errno)) : "short write"
             unlink(file)
-            throw BackupError(.store, "Cannot write \(file)", hint: "Free disk space or fix permissions.")
+            throw BackupError(.store, "Cannot write \(file): \(reason)", hint: "Free disk space or fix permissions.")
         }
         return true
     }
 
     static func error(_ action: String, _ error: any Error) -> BackupError {
-        let detail = (error as NSError).localizedDescription
-        return BackupError(
-            .store, "Cannot \(action): \(detail)",
-            hint: "Check free space and permissions of the backup directory; existing backups were not changed.")
+        let (detail, code) = describe(error)
+        let hint: String
+        switch code {
+        case ENOSPC, EDQUOT:
+            hint = "Free space on the disk holding the backup directory; what this run wrote was removed and existing backups were not changed."
+        case EACCES, EPERM, EROFS:
+            hint = "Check that the backup directory is writable by this user; existing backups were not changed."
+        default:
+            hint = "Check free space and permissions of the backup directory; existing backups were not changed."
+        }
+        return BackupError(.store, "Cannot \(action): \(detail)", hint: hint)
+    }
+
+    /// The system's words for a file error ("No space left on device") and its errno when there is one.
+    /// Foundation wraps the errno in a Cocoa error whose own text is vaguer ("There isn't enough space.").
+    static func describe(_ error: any Error) -> (String, Int32?) {
+        let error = error as NSError
+        let posix = error.domain == NSPOSIXErrorDomain ? error : error.userInfo[NSUnderlyingErrorKey] as? NSError
+        if let posix, posix.domain == NSPOSIXErrorDomain, let code = Int32(exactly: posix.code) {
+            return (String(cString: strerror(code)), code)
+        }
+        var text = error.localizedDescription
+        while text.hasSuffix(".") { text.removeLast() }
+        return (text, nil)
     }
 }
 
@@ -138,9 +159,18 @@ final class FileObjectWriter: ObjectWriter {
             try handle.close()
             if FileManager.default.fileExists(atPath: finalPath) { try FileManager.default.removeItem(atPath: finalPath) }
             try FileManager.default.moveItem(atPath: partialPath, toPath: finalPath)
+            Self.synchronizeDirectory(of: finalPath)
         } catch {
             throw DirectoryStore.error("complete \(finalPath)", error)
         }
+    }
+
+    /// Makes the rename itself durable: without it a crash can undo the rename of a synced file.
+    static func synchronizeDirectory(of path: String) {
+        let descriptor = open((path as NSString).deletingLastPathComponent, O_RDONLY | O_DIRECTORY)
+        guard descriptor >= 0 else { return }
+        fsync(descriptor)
+        close(descriptor)
     }
 
     func abort() async {
