@@ -103,4 +103,94 @@ struct S3StoreTests {
             #expect(error?.userMessage.contains("no-such-bucket") == true)
         }
     }
+    /// Runs `body` with a store whose requests go through `scripts/s3-faults.py` in `mode` to the moto of
+    /// `withS3`; `body` also gets the proxy's log ("METHOD PATH fault|forwarded STATUS" per request).
+    static func withFaults(
+        _ mode: String, _ body: (S3Store, @Sendable () throws -> [String]) async throws -> Void
+    ) async throws {
+        try await withS3 { server, environment in
+            let directory = try TemporaryDirectory(prefix: "s3faults")
+            defer { directory.remove() }
+            let port = try ProcessRunner.freePort()
+            let log = "\(directory.path)/requests.log"
+            let proxy = try SpawnedProcess(
+                ["python3", "\(ProcessRunner.packageRoot)/scripts/s3-faults.py", String(port), String(server.port), mode, log],
+                stderr: "\(directory.path)/stderr")
+            defer {
+                proxy.signal(SIGTERM)
+                proxy.wait()
+            }
+            // Ready once it accepts connections (curl: 7 is "refused"; the probe's own fault is logged, not counted).
+            for _ in 0..<100 {
+                let probe = try await ProcessRunner.run(["curl", "-s", "-o", "/dev/null", "http://127.0.0.1:\(port)/probe"])
+                if probe.status != 7 { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            var faulty = environment
+            faulty["AWS_ENDPOINT_URL_S3"] = "http://127.0.0.1:\(port)"
+            let store = try S3Store(url: "s3://\(bucket)/prod", environment: faulty, partSize: 5 << 20)
+            try await body(store) {
+                try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").map(String.init)
+                    .filter { $0.contains("/\(bucket)") }
+            }
+        }
+    }
+
+    @Test(
+        "the first try of every request answered 503 SlowDown or dropped: each is retried once and the upload is intact",
+        arguments: ["slowdown", "drop"])
+    func transientFaults(mode: String) async throws {
+        try await Self.withFaults(mode) { store, requests async throws in
+            // Three parts, a small object, a listing, two reads and a delete: every kind of request a backup sends.
+            let payload = (0..<(11 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 13) }
+            let writer = try await store.makeWriter(key: "shop/a/big.age")
+            try await writer.write(payload[...])
+            try await writer.finish()
+            try await store.put(key: "shop/a/manifest.json", bytes: Array("{}".utf8))
+            #expect(Set(try await store.list(prefix: "shop/").map(\.key)) == ["shop/a/big.age", "shop/a/manifest.json"])
+            let back = CollectingSink(limit: 16 << 20)
+            try await store.read(key: "shop/a/big.age", into: back)
+            #expect(back.bytes == payload)
+            try await store.delete(keys: ["shop/a/manifest.json"])
+            #expect(try await store.list(prefix: "shop/a/").map(\.key) == ["shop/a/big.age"])
+
+            // Each distinct request failed once and then reached the server exactly once, successfully.
+            let lines = try requests()
+            let faults = lines.filter { $0.hasSuffix(" fault") }.map { String($0.dropLast(" fault".count)) }
+            let forwarded = lines.filter { $0.contains(" forwarded ") }
+            #expect(faults.count >= 9, "\(lines)")
+            #expect(Set(faults).count == faults.count)
+            for request in faults {
+                let answers = forwarded.filter { $0.hasPrefix(request + " forwarded ") }
+                #expect(answers.count == 1, "\(request): \(answers)")
+                #expect(answers.allSatisfy { $0.hasSuffix(" 200") || $0.hasSuffix(" 204") }, "\(answers)")
+            }
+        }
+    }
+
+    @Test("a conditional create is not retried after a dropped connection, but is after a 503")
+    func conditionalCreateRetries() async throws {
+        try await Self.withFaults("drop") { store, requests async throws in
+            // Dropped after it was sent: it may have been applied, so the error goes to the caller.
+            let error = await #expect(throws: BackupError.self) {
+                _ = try await store.createExclusively(key: "shop/lock.json", bytes: Array("a".utf8))
+            }
+            #expect(error?.userMessage.contains("the server closed the connection") == true, "\(String(describing: error))")
+            #expect(try requests().count == 1)
+        }
+        try await Self.withFaults("slowdown") { store, requests async throws in
+            #expect(try await store.createExclusively(key: "shop/lock.json", bytes: Array("a".utf8)))
+            #expect(try requests().count == 2)
+        }
+    }
+
+    @Test("an endpoint nobody listens on fails after a few quick retries, naming the endpoint and the cause")
+    func unreachableEndpoint() async throws {
+        let port = try ProcessRunner.freePort()
+        let store = try S3Store(url: "s3://\(Self.bucket)/prod", environment: [
+            "AWS_ACCESS_KEY_ID": "key", "AWS_SECRET_ACCESS_KEY": "secret", "AWS_ENDPOINT_URL_S3": "http://127.0.0.1:\(port)",
+        ])
+        let error = await #expect(throws: BackupError.self) { _ = try await store.list(prefix: "shop/") }
+        #expect(error?.userMessage.contains("Connection refused (endpoint http://127.0.0.1:\(port))") == true, "\(String(describing: error))")
+    }
 }

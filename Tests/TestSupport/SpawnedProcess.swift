@@ -35,8 +35,21 @@ public final class SpawnedProcess: Sendable {
             for pointer in argv { free(pointer) }
             for pointer in envp { free(pointer) }
         }
+        // An empty signal mask and default handlers: the spawning thread may block signals (the child would
+        // then ignore SIGTERM) and the test process ignores SIGPIPE.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        var emptyMask = sigset_t()
+        sigemptyset(&emptyMask)
+        posix_spawnattr_setsigmask(&attributes, &emptyMask)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGPIPE, SIGTERM, SIGINT, SIGHUP] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
         var child: pid_t = 0
-        let result = posix_spawn(&child, command[0], &actions, nil, &argv, &envp)
+        let result = posix_spawn(&child, command[0], &actions, &attributes, &argv, &envp)
         guard result == 0 else {
             throw TestSupportError(message: "cannot start \(arguments.first ?? "?"): error \(result)")
         }

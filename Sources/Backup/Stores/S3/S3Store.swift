@@ -1,8 +1,10 @@
 import AsyncHTTPClient
 import Crypto
 import Foundation
+import Logging
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 
 /// An S3-compatible bucket (AWS, MinIO, moto…) addressed by `s3://bucket/prefix`.
 ///
@@ -79,11 +81,63 @@ public struct S3Store: BackupStore {
 
     // MARK: - Requests
 
-    /// Sends one signed request; non-2xx responses become `BackupError`s naming the operation.
+    /// The client every S3 request goes through. Unlike `HTTPClient.shared` it does not retry a refused
+    /// connection until the request's deadline (an unreachable endpoint would hang a run for minutes), and
+    /// a response that stops arriving fails after `readTimeout`; `send` retries what S3 asks clients to retry.
+    static let http: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout = .init(connect: .seconds(10), read: readTimeout)
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.redirectConfiguration = .disallow
+        configuration.decompression = .disabled
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
+    static let readTimeout: TimeAmount = .minutes(2)
+    /// Tries per request: S3 asks clients to retry 500s, 503 SlowDown and dropped connections with backoff.
+    static let attempts = 4
+    /// The wait before the second try; it doubles for each later one (with jitter).
+    static let firstBackoff: Duration = .milliseconds(250)
+    static let logger = Logger(label: "shipshape.backup.s3")
+
+    /// What one try of a request came to.
+    enum Outcome {
+        case response(HTTPClientResponse)
+        /// A failure worth another try: a 5xx or S3's RequestTimeout, or the connection failed.
+        case transient(BackupError)
+    }
+
+    /// Sends one signed request, retrying transient failures; non-2xx responses become `BackupError`s naming
+    /// the operation. A conditional request (`if-none-match`) is retried only after a 5xx: after a dropped
+    /// connection it may have been applied, and a second try would then see its own object.
     func send(
         _ method: HTTPMethod, key: String?, query: [(String, String)] = [], body: [UInt8]? = nil,
         headers: [String: String] = [:], operation: String, accepting accepted: Set<UInt> = []
     ) async throws -> HTTPClientResponse {
+        var attempt = 1
+        while true {
+            let outcome = try await sendOnce(
+                method, key: key, query: query, body: body, headers: headers, operation: operation, accepting: accepted,
+                retryingDroppedConnections: headers["if-none-match"] == nil)
+            switch outcome {
+            case .response(let response):
+                return response
+            case .transient(let error) where attempt < Self.attempts:
+                let wait = Self.firstBackoff * (1 << (attempt - 1)) * Double.random(in: 0.5...1)
+                Self.logger.warning(
+                    "S3 request failed, retrying",
+                    metadata: ["operation": "\(operation)", "attempt": "\(attempt)", "error": "\(error.what)"])
+                try await Task.sleep(for: wait)
+                attempt += 1
+            case .transient(let error):
+                throw error
+            }
+        }
+    }
+
+    private func sendOnce(
+        _ method: HTTPMethod, key: String?, query: [(String, String)], body: [UInt8]?, headers: [String: String],
+        operation: String, accepting accepted: Set<UInt>, retryingDroppedConnections: Bool
+    ) async throws -> Outcome {
         let host = endpoint.host ?? ""
         let hostHeader = endpoint.port.map { "\(host):\($0)" } ?? host
         var path = pathStyle ? "/\(bucket)" : ""
@@ -104,24 +158,49 @@ public struct S3Store: BackupStore {
         if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
         let response: HTTPClientResponse
         do {
-            response = try await HTTPClient.shared.execute(request, timeout: Self.requestTimeout)
+            response = try await Self.http.execute(request, timeout: Self.requestTimeout)
+        } catch is CancellationError {
+            throw CancellationError()
         } catch {
-            throw BackupError(
-                .store, "S3 \(operation) on \(location) failed: \(error)",
+            let failure = BackupError(
+                .store, "S3 \(operation) on \(location) failed: \(Self.describe(error)) (endpoint \(scheme)://\(hostHeader))",
                 hint: "Check the endpoint (AWS_ENDPOINT_URL_S3) and the network; existing backups were not changed.")
+            if retryingDroppedConnections { return .transient(failure) }
+            throw failure
         }
         guard (200..<300).contains(response.status.code) || accepted.contains(response.status.code) else {
             let body = try? await response.body.collect(upTo: Self.maximumErrorBody)
             let text = body.map { String(buffer: $0) } ?? ""
             let code = S3XML.values("Code", in: text[...]).first ?? response.status.description
-            throw BackupError(
+            let failure = BackupError(
                 code == "NoSuchKey" || response.status == .notFound ? .notFound : .store,
                 "S3 \(operation) of \(key ?? bucket) failed: \(code) (HTTP \(response.status.code))",
                 hint: code == "SignatureDoesNotMatch" || code == "InvalidAccessKeyId"
                     ? "Check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY and AWS_REGION."
                     : "Check the bucket, credentials and permissions; existing backups were not changed.")
+            if response.status.code >= 500 || code == "RequestTimeout" { return .transient(failure) }
+            throw failure
         }
-        return response
+        return .response(response)
+    }
+
+    /// A transport error in words: AsyncHTTPClient's and NIO's descriptions name types, not causes.
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? HTTPClientError {
+            switch error {
+            case .connectTimeout: return "no connection within 10 s"
+            case .readTimeout: return "no response data for \(readTimeout.nanoseconds / 1_000_000_000) s"
+            case .deadlineExceeded: return "no response within \(requestTimeout.nanoseconds / 1_000_000_000) s"
+            case .remoteConnectionClosed: return "the server closed the connection"
+            default: return "\(error)"
+            }
+        }
+        if let error = error as? IOError { return String(cString: strerror(error.errnoCode)) }
+        if let error = error as? NIOConnectionError {
+            if let first = error.connectionErrors.first { return describe(first.error) }
+            if error.dnsAError != nil || error.dnsAAAAError != nil { return "cannot resolve the host name \(error.host)" }
+        }
+        return "\(error)"
     }
 
     // MARK: - BackupStore

@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+"""An HTTP proxy in front of an S3-compatible server that makes the first try of every request fail.
+
+    s3-faults.py LISTEN_PORT UPSTREAM_PORT MODE LOG
+
+moto answers every request it can; it cannot be told to answer 503 SlowDown or drop a connection the way a
+busy S3 region does. This proxy produces exactly those faults, once per distinct request (method, path and
+query), then forwards the retry to moto unchanged, Host header included, so moto still checks the signature:
+  slowdown  answers 503 with S3's SlowDown error body
+  drop      reads the request, then closes the connection without answering
+Every request is appended to LOG as "METHOD PATH?QUERY fault|forwarded STATUS", for the test to read.
+"""
+import http.client
+import socketserver
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+listen_port, upstream_port, mode, log_path = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
+seen = set()
+lock = threading.Lock()
+
+SLOWDOWN = (b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>SlowDown</Code>'
+            b'<Message>Please reduce your request rate.</Message></Error>')
+
+
+def log(line):
+    with lock, open(log_path, "a") as out:
+        out.write(line + "\n")
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def handle_any(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        request = f"{self.command} {self.path}"
+        with lock:
+            first = request not in seen
+            seen.add(request)
+        if first:
+            log(f"{request} fault")
+            if mode == "drop":
+                self.close_connection = True
+                self.connection.shutdown(2)
+                return
+            self.send_response(503)
+            self.send_header("Content-Type", "application/xml")
+            self.send_header("Content-Length", str(len(SLOWDOWN)))
+            self.end_headers()
+            self.wfile.write(SLOWDOWN)
+            return
+        upstream = http.client.HTTPConnection("127.0.0.1", upstream_port, timeout=60)
+        upstream.putrequest(self.command, self.path, skip_host=True, skip_accept_encoding=True)
+        for name, value in self.headers.items():
+            if name.lower() not in ("connection", "content-length"):
+                upstream.putheader(name, value)
+        upstream.putheader("Content-Length", str(len(body)))
+        upstream.endheaders(body)
+        response = upstream.getresponse()
+        data = response.read()
+        log(f"{request} forwarded {response.status}")
+        self.send_response(response.status)
+        for name, value in response.getheaders():
+            if name.lower() not in ("connection", "content-length", "transfer-encoding", "server", "date"):
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+        upstream.close()
+
+    do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = handle_any
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+Server(("127.0.0.1", listen_port), Handler).serve_forever()
