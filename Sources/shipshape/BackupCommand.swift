@@ -1,6 +1,7 @@
 import ArgumentParser
 import Backup
 import Foundation
+import Logging
 import ShipshapeCore
 
 extension ShipshapeCommand {
@@ -21,7 +22,12 @@ struct BackupOptions: ParsableArguments {
     @Option(help: "An age identity file to decrypt with (overrides backup.encryption.identity_file).")
     var identity: String?
 
-    func settings() throws -> BackupSettings {
+    /// Routes the process's logs to standard error as JSON lines (standard output carries the command's
+    /// result), at `SHIPSHAPE_LOG_LEVEL` or else `warning`: failures and S3 retries, not a line per part.
+    /// Then loads the backup settings.
+    func prepare() throws -> BackupSettings {
+        let level = getenv(JSONLogHandler.levelVariable) == nil ? Logger.Level.warning : JSONLogHandler.levelFromEnvironment()
+        LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level, sink: .standardError) }
         do {
             return try BackupSettings(global.loadConfiguration(), identityFile: identity)
         } catch let error as CLIError {
@@ -52,7 +58,7 @@ extension ShipshapeCommand.Backup {
         @OptionGroup var options: BackupOptions
 
         func run() async throws {
-            let settings = try options.settings()
+            let settings = try options.prepare()
             let json = options.json
             let printer = json ? nil : BackupProgressPrinter(terminal: isatty(STDOUT_FILENO) == 1)
             let manifest = try await withCLIErrors {
@@ -82,7 +88,7 @@ extension ShipshapeCommand.Backup {
         }
 
         func run() async throws {
-            let settings = try options.settings()
+            let settings = try options.prepare()
             let entries = try await withCLIErrors {
                 try await BackupCatalog(store: try settings.makeStore(), project: settings.project).entries()
             }
@@ -109,7 +115,7 @@ extension ShipshapeCommand.Backup {
         @Option(help: "Restore the PostgreSQL dump into this new database on the configured server.") var database: String?
 
         func run() async throws {
-            let settings = try options.settings()
+            let settings = try options.prepare()
             let restored = try await withCLIErrors {
                 try await BackupRestorer(settings: settings, store: try settings.makeStore())
                     .restore(id: id, source: source, to: settings.resolve(to), database: database)
@@ -125,7 +131,7 @@ extension ShipshapeCommand.Backup {
         @Argument(help: "The backup id; the newest when omitted.") var id: String?
 
         func run() async throws {
-            let settings = try options.settings()
+            let settings = try options.prepare()
             let result = try await withCLIErrors {
                 try await BackupVerifier(settings: settings, store: try settings.makeStore()).verify(id: id)
             }
@@ -145,7 +151,7 @@ extension ShipshapeCommand.Backup {
         @Flag(help: "Show what would be deleted without deleting.") var dryRun = false
 
         func run() async throws {
-            let settings = try options.settings()
+            let settings = try options.prepare()
             let plan = try await withCLIErrors {
                 try await BackupPruner(
                     store: try settings.makeStore(), project: settings.project,

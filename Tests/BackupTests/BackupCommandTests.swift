@@ -33,6 +33,14 @@ struct BackupCommandTests {
         #expect(plain.stdout.contains("files: 10.0 KB at"), "\(plain.stdout)")
         #expect(plain.stdout.contains("done in"))
         #expect(plain.stdout.contains("1 files"))
+        // Logs go to standard error as JSON lines, warnings and worse unless SHIPSHAPE_LOG_LEVEL says otherwise.
+        #expect(plain.stderr.isEmpty, "\(plain.stderr)")
+        let verbose = try await ProcessRunner.run(
+            [binary, "backup", "run", "-c", "shipshape.yml"], environment: ["SHIPSHAPE_LOG_LEVEL": "info"],
+            currentDirectory: directory.path)
+        let lines = verbose.stderr.split(separator: "\n").map { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(!lines.isEmpty && lines.allSatisfy { $0 != nil }, "\(verbose.stderr)")
+        #expect(lines.contains { $0?["message"] as? String == "stored part" && $0?["part"] as? String == "files" }, "\(verbose.stderr)")
 
         let json = try await ProcessRunner.run([binary, "backup", "run", "--json", "-c", "shipshape.yml"], currentDirectory: directory.path)
         #expect(json.status == 0, "\(json.stderr)")
@@ -42,7 +50,7 @@ struct BackupCommandTests {
         let list = try await ProcessRunner.run([binary, "backup", "list", "-c", "shipshape.yml"], currentDirectory: directory.path)
         #expect(list.status == 0)
         #expect(list.stdout.contains(id))
-        #expect(list.stdout.split(separator: "\n").count == 2)
+        #expect(list.stdout.split(separator: "\n").count == 3)
     }
 
     @Test("while the store is locked, run exits 1 with a message naming the holder")
