@@ -52,6 +52,30 @@ struct S3StoreTests {
         }
     }
 
+    @Test("parts grow as an upload goes on (S3 allows 10,000): doubling after every part, 36 MiB goes up in 4 parts, not 8")
+    func growingParts() async throws {
+        try await Self.withS3 { _, environment in
+            let store = try S3Store(
+                url: "s3://\(Self.bucket)/prod", environment: environment, partSize: 5 << 20, partsPerSizeStep: 1)
+            let payload = (0..<(36 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 11 &+ $0 >> 20) }
+            let writer = try await store.makeWriter(key: "shop/a/big.age")
+            for start in stride(from: 0, to: payload.count, by: 1 << 20) {
+                try await writer.write(payload[start..<min(start + (1 << 20), payload.count)])
+            }
+            try await writer.finish()
+            let back = CollectingSink(limit: 40 << 20)
+            try await store.read(key: "shop/a/big.age", into: back)
+            #expect(back.bytes == payload)
+            // A multipart object's ETag ends in its part count: 5 + 10 + 20 + 1 MiB.
+            let head = try await store.send(.HEAD, key: store.objectKey("shop/a/big.age"), operation: "HeadObject")
+            let etag = head.headers.first(name: "etag") ?? ""
+            #expect(etag.hasSuffix("-4\""), "\(etag)")
+            // With the defaults, 10,000 parts hold more than S3's 5 TiB object limit.
+            let defaults = try S3Store(url: "s3://\(Self.bucket)", environment: environment)
+            #expect((1...S3Store.maximumParts).reduce(0) { $0 + defaults.partSize(forPart: $1) } > 5 << 40)
+        }
+    }
+
     @Test("an aborted upload leaves no object and no pending multipart upload")
     func abort() async throws {
         try await Self.withS3 { server, environment in

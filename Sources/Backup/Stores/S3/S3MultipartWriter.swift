@@ -1,8 +1,8 @@
 import Foundation
 import NIOCore
 
-/// Streams an object to S3: one PUT when it fits a part, else a multipart upload of `partSize` parts,
-/// aborted on failure so no half object and no billed orphan parts remain.
+/// Streams an object to S3: one PUT when it fits a part, else a multipart upload whose parts grow with the
+/// object (`S3Store.partSize(forPart:)`), aborted on failure so no half object and no billed orphan parts remain.
 ///
 /// One part uploads while the next fills (two part buffers at most), so the dump and encryption are not
 /// stalled for every part's round trip; a failed upload surfaces at the next part or at `finish`.
@@ -23,10 +23,12 @@ final class S3MultipartWriter: ObjectWriter {
     func write(_ bytes: ArraySlice<UInt8>) async throws {
         var rest = bytes
         while !rest.isEmpty {
-            let take = min(store.partSize - buffer.count, rest.count)
+            // The buffer fills the part after those done and the one in flight.
+            let size = store.partSize(forPart: etags.count + (inFlight == nil ? 1 : 2))
+            let take = min(size - buffer.count, rest.count)
             buffer += rest.prefix(take)
             rest = rest.dropFirst(take)
-            if buffer.count == store.partSize { try await uploadPart() }
+            if buffer.count == size { try await uploadPart() }
         }
     }
 
@@ -66,9 +68,14 @@ final class S3MultipartWriter: ObjectWriter {
         let id = try await startIfNeeded()
         try await settleInFlight()
         let (store, key, number, body) = (store, key, etags.count + 1, buffer)
+        guard number <= S3Store.maximumParts else {
+            throw BackupError(
+                .store, "S3 upload of \(key) needs more than \(S3Store.maximumParts) parts",
+                hint: "The object is beyond S3's 5 TiB limit; split the source into smaller ones.")
+        }
         // A fresh buffer: the old one now belongs to the upload.
         buffer = []
-        buffer.reserveCapacity(store.partSize)
+        buffer.reserveCapacity(store.partSize(forPart: number + 1))
         inFlight = Task {
             let response = try await store.send(
                 .PUT, key: key, query: [("partNumber", String(number)), ("uploadId", id)], body: body, operation: "UploadPart")

@@ -11,8 +11,13 @@ import NIOPosix
 /// Credentials, region and endpoint come from the standard `AWS_*` variables or the shared credentials
 /// file; custom endpoints use path-style addressing unless `AWS_S3_FORCE_PATH_STYLE=false`.
 public struct S3Store: BackupStore {
-    /// Bytes per multipart part; S3's minimum is 5 MiB, 8 MiB keeps memory low and requests few.
+    /// Bytes per multipart part to begin with; S3's minimum is 5 MiB, 8 MiB keeps memory low and requests few.
     public static let defaultPartSize = 8 << 20
+    /// S3 accepts at most 10,000 parts per upload. The part size doubles after every `partsPerSizeStep` parts
+    /// (1,000 by default), so an upload of unknown size can reach S3's 5 TiB object limit (10,000 parts then
+    /// hold 1,023,000 first-size parts: 8 TB at 8 MiB), while one under 8 GB keeps the first size, and the
+    /// memory of two part buffers, throughout. At 100 GB the parts are 64 MiB.
+    public static let maximumParts = 10_000
     static let requestTimeout: TimeAmount = .minutes(5)
     static let maximumErrorBody = 64 * 1024
 
@@ -22,13 +27,15 @@ public struct S3Store: BackupStore {
     let pathStyle: Bool
     let signer: S3Signer
     let partSize: Int
+    let partsPerSizeStep: Int
     /// Keys per ListObjectsV2 page (S3 caps it at 1000); lower values exercise paging.
     let pageSize: Int
 
     /// A store for `url` configured from `environment`.
-    public init(url: String, environment: [String: String], partSize: Int = S3Store.defaultPartSize, pageSize: Int = 1000)
-        throws(BackupError)
-    {
+    public init(
+        url: String, environment: [String: String], partSize: Int = S3Store.defaultPartSize, partsPerSizeStep: Int = 1000,
+        pageSize: Int = 1000
+    ) throws(BackupError) {
         let path = url.dropFirst("s3://".count)
         let bucket = path.split(separator: "/", maxSplits: 1).first.map(String.init) ?? ""
         guard !bucket.isEmpty else {
@@ -53,6 +60,7 @@ public struct S3Store: BackupStore {
         self.pathStyle = environment["AWS_S3_FORCE_PATH_STYLE"].map { $0 == "true" || $0 == "1" } ?? (custom != nil)
         self.signer = S3Signer(credentials: credentials, region: region)
         self.partSize = partSize
+        self.partsPerSizeStep = max(1, partsPerSizeStep)
         self.pageSize = pageSize
     }
 
@@ -76,6 +84,12 @@ public struct S3Store: BackupStore {
     }
 
     public var location: String { "s3://\(bucket)/\(prefix)" }
+
+    /// The size of multipart part `number` (from 1): `partSize`, doubled after every `partsPerSizeStep` parts
+    /// up to 512 times (4 GiB at 8 MiB, under S3's 5 GiB part limit).
+    func partSize(forPart number: Int) -> Int {
+        partSize << min((number - 1) / partsPerSizeStep, 9)
+    }
 
     func objectKey(_ key: String) -> String { prefix.isEmpty ? key : "\(prefix)/\(key)" }
 
