@@ -150,11 +150,12 @@ struct BackupCommandTests {
         #expect(again.status == 0, "\(again.stderr)")
     }
 
-    @Test("a part missing from the store or cut short fails verify and restore, naming the file, and the backup stays")
+    @Test("a part missing from the store or cut short fails verify and restore, naming the file; the restore leaves nothing behind and never writes into a non-empty directory")
     func damagedParts() async throws {
         let directory = try TemporaryDirectory(prefix: "clidamaged")
         defer { directory.remove() }
-        try directory.write("data/a.txt", String(repeating: "shipshape\n", count: 10_000))
+        // 1 MB: sixteen age chunks, so half a file still decrypts to several chunks tar would extract.
+        try directory.write("data/a.txt", String(repeating: "shipshape\n", count: 100_000))
         let identity = X25519Identity.generate()
         try directory.write("key.txt", identity.encoded + "\n")
         try directory.write(
@@ -176,12 +177,26 @@ struct BackupCommandTests {
         let id = try #require(manifest?["id"] as? String, "\(run.stdout)\(run.stderr)")
         let part = "\(directory.path)/store/shop/\(id)/files.age"
 
+        // A second restore into the same directory is refused and leaves the first one as it was.
+        let first = try await shipshape("restore", id, "--to", "\(directory.path)/good")
+        #expect(first.status == 0, "\(first.stderr)")
+        try directory.write("good/files/data/a.txt", "edited since")
+        let again = try await shipshape("restore", id, "--to", "\(directory.path)/good")
+        #expect(again.status == 1)
+        #expect(again.stderr.contains("good/files already exists and is not empty"), "\(again.stderr)")
+        #expect(try String(contentsOfFile: "\(directory.path)/good/files/data/a.txt", encoding: .utf8) == "edited since")
+
         let whole = try Data(contentsOf: URL(fileURLWithPath: part))
         try whole.prefix(whole.count / 2).write(to: URL(fileURLWithPath: part))
         let truncated = try await shipshape("verify", id)
         #expect(truncated.status == 1)
         #expect(truncated.stdout.contains("files.age of backup \(id) has SHA-256"), "\(truncated.stdout)")
         #expect(truncated.stdout.contains("verification FAILED"))
+        // Half the archive reached tar before the damage showed: none of it is left.
+        let cut = try await shipshape("restore", id, "--to", "\(directory.path)/cut")
+        #expect(cut.status == 1)
+        #expect(cut.stderr.contains("has SHA-256"), "\(cut.stderr)")
+        #expect((try? FileManager.default.contentsOfDirectory(atPath: "\(directory.path)/cut")) ?? [] == [])
 
         try FileManager.default.removeItem(atPath: part)
         let missing = try await shipshape("verify", id)

@@ -217,7 +217,7 @@ struct BackupEndToEndTests {
         }
     }
 
-    @Test("a bit flipped in a stored file fails verify with a checksum error and keeps the backup")
+    @Test("a bit flipped in a stored file fails verify with a checksum error and keeps the backup; a damaged dump leaves no restored database")
     func bitFlip() async throws {
         let fixture = try Fixture()
         defer { fixture.stop() }
@@ -236,6 +236,22 @@ struct BackupEndToEndTests {
         #expect(failed.first?.name.hasPrefix("redis") == true)
         #expect(failed.first?.detail?.contains("SHA-256") == true)
         #expect(FileManager.default.fileExists(atPath: path))
+        // A damaged dump restored into a new database fails and drops that database again; an existing
+        // database is never restored into.
+        let dump = "\(fixture.directory.path)/store/shop/\(manifest.id)/postgres-shop.age"
+        var dumpBytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: dump)))
+        dumpBytes[dumpBytes.count - 20] ^= 0x01
+        try Data(dumpBytes).write(to: URL(fileURLWithPath: dump))
+        await #expect(throws: BackupError.self) {
+            _ = try await BackupRestorer(settings: settings, store: store)
+                .restore(id: manifest.id, source: "postgres-shop", to: fixture.directory.path + "/r", database: "shop_damaged")
+        }
+        #expect(try fixture.psql("SELECT count(*) FROM pg_database WHERE datname = 'shop_damaged'", database: "postgres") == "0")
+        await #expect(throws: BackupError.self) {
+            _ = try await BackupRestorer(settings: settings, store: store)
+                .restore(id: manifest.id, source: "postgres-shop", to: fixture.directory.path + "/r", database: "shop")
+        }
+        #expect(try fixture.psql("SELECT count(*) FROM users", database: "shop") == "1500")
         // A wrong key is a clear error, not a crash or a partial restore.
         let wrong = BackupSettings(project: "shop", configuration: settings.configuration, baseDirectory: settings.baseDirectory, identityFile: "other.txt")
         try fixture.directory.write("other.txt", X25519Identity.generate().encoded)

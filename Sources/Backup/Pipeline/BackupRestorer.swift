@@ -56,17 +56,11 @@ public struct BackupRestorer: Sendable {
         for part in parts {
             let destination: String
             if let database, part.kind == "postgres", let postgres = try await verifier.postgresSource(services: services) {
-                _ = try await postgres.query("CREATE DATABASE \(database)", database: "postgres")
-                try await postgres.restore(database: database, privileges: true) { sink in
-                    _ = try await verifier.readPart(part, backup: id, identities: identities, into: sink)
-                }
+                try await restore(part, of: id, identities: identities, into: database, postgres: postgres, verifier: verifier)
                 destination = "database \(database)"
             } else if part.kind == "files" {
                 destination = "\(directory)/\(part.name)"
-                try FileManager.default.createDirectory(atPath: destination, withIntermediateDirectories: true)
-                _ = try await runner.feed(FilesSource.extractCommand(into: destination)) { sink in
-                    try await verifier.readPart(part, backup: id, identities: identities, into: sink)
-                }
+                try await extract(part, of: id, identities: identities, to: destination, verifier: verifier)
             } else {
                 let suffix = ["postgres": "pgdump", "postgres-globals": "sql", "redis": "rdb"][part.kind] ?? "bin"
                 destination = "\(directory)/\(part.name).\(suffix)"
@@ -74,11 +68,61 @@ public struct BackupRestorer: Sendable {
                 guard !FileManager.default.fileExists(atPath: destination) else {
                     throw BackupError(.store, "\(destination) already exists", hint: "Restore into an empty directory (--to).")
                 }
+                // Written as `.partial` and renamed once whole and checked, like a store's objects.
                 let sink = try await DirectoryStore(root: directory).makeWriter(key: "\(part.name).\(suffix)")
-                _ = try await verifier.readPart(part, backup: id, identities: identities, into: sink)
+                do {
+                    _ = try await verifier.readPart(part, backup: id, identities: identities, into: sink)
+                } catch {
+                    await sink.abort()
+                    throw error
+                }
             }
             restored.append(Restored(part: part.name, destination: destination))
         }
         return restored
+    }
+
+    /// Extracts a files part into `destination`, which must not exist or be empty. tar writes into a hidden
+    /// sibling directory that is renamed into place only once the part was read whole and its checksum
+    /// matched, so a damaged backup leaves no half tree that looks restored.
+    private func extract(
+        _ part: BackupManifest.Part, of id: String, identities: [any AgeIdentity], to destination: String,
+        verifier: BackupVerifier
+    ) async throws {
+        let manager = FileManager.default
+        if let existing = try? manager.contentsOfDirectory(atPath: destination), !existing.isEmpty {
+            throw BackupError(.store, "\(destination) already exists and is not empty", hint: "Restore into an empty directory (--to).")
+        }
+        let parent = (destination as NSString).deletingLastPathComponent
+        let staging = "\(parent)/.\((destination as NSString).lastPathComponent).partial-\(UUID().uuidString.prefix(8).lowercased())"
+        try manager.createDirectory(atPath: staging, withIntermediateDirectories: true)
+        do {
+            _ = try await runner.feed(FilesSource.extractCommand(into: staging)) { sink in
+                try await verifier.readPart(part, backup: id, identities: identities, into: sink)
+            }
+            try? manager.removeItem(atPath: destination)  // empty, as checked above
+            try manager.moveItem(atPath: staging, toPath: destination)
+        } catch {
+            try? manager.removeItem(atPath: staging)
+            throw error
+        }
+    }
+
+    /// Restores a PostgreSQL part into `database`, which this creates; a restore that fails drops it again, so
+    /// a half-restored database is never left looking like a good one.
+    private func restore(
+        _ part: BackupManifest.Part, of id: String, identities: [any AgeIdentity], into database: String,
+        postgres: PostgresSource, verifier: BackupVerifier
+    ) async throws {
+        let name = "\"" + database.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        _ = try await postgres.query("CREATE DATABASE \(name)", database: "postgres")
+        do {
+            try await postgres.restore(database: database, privileges: true) { sink in
+                _ = try await verifier.readPart(part, backup: id, identities: identities, into: sink)
+            }
+        } catch {
+            _ = try? await postgres.query("DROP DATABASE IF EXISTS \(name) WITH (FORCE)", database: "postgres")
+            throw error
+        }
     }
 }
