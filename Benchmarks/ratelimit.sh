@@ -6,8 +6,10 @@
 #   3. nginx limit_req: throughput with a limit on every request vs none (the anchor for the gateway ratio)
 #   4. Shipshape's gateway (`shipshape proxy`, one thread) with a limit on every request vs none, same
 #      upstream, rounds alternated, medians
+#   5. the same with a `jwt:sub` limit, every request carrying an RS256 bearer token (as an OIDC provider
+#      issues them) that the gateway verifies
 # Release builds go to .build-release (not the debug .build the tests use).
-# Usage: Benchmarks/ratelimit.sh [--quick]
+# Usage: Benchmarks/ratelimit.sh [--quick]   (SHIPSHAPE_BIN=path runs another gateway build, for A/B)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 quick=${1:-}
@@ -23,7 +25,7 @@ release=(swift build -c release --scratch-path .build-release)
 "${release[@]}" --product shipshape >/dev/null
 bin_dir=$("${release[@]}" --show-bin-path)
 bench=$bin_dir/RateLimitBenchmark
-shipshape=$bin_dir/shipshape
+shipshape=${SHIPSHAPE_BIN:-$bin_dir/shipshape}
 
 work=$(mktemp -d); pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$work"; }
@@ -143,3 +145,35 @@ echo "gateway none: $plain_rps req/s ($plain_per_cpu per CPU-second); limit on e
 echo "gateway rounds, none (req/s, per CPU-s): $(printf '%s' "$plain_all" | tr '\n' ' ') / $(printf '%s' "$plain_cpu" | tr '\n' ' ')"
 echo "gateway rounds, limited (req/s, per CPU-s): $(printf '%s' "$gated_all" | tr '\n' ' ') / $(printf '%s' "$gated_cpu" | tr '\n' ' ')"
 echo "gateway ratio limit/none: $(ratio "$gated_rps" "$plain_rps") wall, $(ratio "$gated_per_cpu" "$plain_per_cpu") per CPU-second (goal >= 0.95)"
+
+echo "== 5. gateway with a jwt:sub limit on every request (RS256 bearer token) vs none (wrk, ${wrk_seconds}s each, $gateway_rounds rounds alternated)"
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$work/jwt.key" 2>/dev/null
+openssl pkey -in "$work/jwt.key" -pubout -out "$work/jwt.pub"
+b64url() { openssl base64 -A | tr '+/' '-_' | tr -d '='; }
+claims=$(printf '{"sub":"user-42","exp":%d}' $(( $(date +%s) + 3600 )))
+signing_input="$(printf '{"alg":"RS256","typ":"JWT"}' | b64url).$(printf '%s' "$claims" | b64url)"
+token="$signing_input.$(printf '%s' "$signing_input" | openssl dgst -sha256 -sign "$work/jwt.key" -binary | b64url)"
+jwt_port=$(free_port)
+start_gateway jwt "$jwt_port" "  rate_limits: [{ name: users, match: /, key: jwt:sub, rate: 1000000/s, burst: 1000 }]
+  jwt: { public_key_files: [$work/jwt.pub] }"
+remaining=$(curl -s -D - -o /dev/null -H "Authorization: Bearer $token" "http://127.0.0.1:$jwt_port/index.html" | tr -d '\r' | awk -F': ' 'tolower($1) == "ratelimit" {print $2}')
+echo "the token's quota header: $remaining"
+load_jwt() { # url, pid -> "req/s requests-per-CPU-second"
+    local before after out
+    before=$(cpu_ticks "$2")
+    out=$(wrk -t1 -c32 -d"${wrk_seconds}s" -H "Authorization: Bearer $token" "$1")
+    after=$(cpu_ticks "$2")
+    echo "$out" | awk -v ticks=$((after - before)) -v hz="$ticks_per_second" \
+        '/Requests\/sec/ {rps = int($2)} / requests in / {n = $1} END {printf "%d %d\n", rps, n * hz / ticks}'
+}
+plain_all=""; jwt_all=""; plain_cpu=""; jwt_cpu=""
+for _ in $(seq "$gateway_rounds"); do
+    read -r r c < <(load_jwt "http://127.0.0.1:$plain_port/index.html" "${gateway_pid[plain]}")
+    plain_all+="$r"$'\n'; plain_cpu+="$c"$'\n'
+    read -r r c < <(load_jwt "http://127.0.0.1:$jwt_port/index.html" "${gateway_pid[jwt]}")
+    jwt_all+="$r"$'\n'; jwt_cpu+="$c"$'\n'
+done
+plain_rps=$(printf '%s' "$plain_all" | median); jwt_rps=$(printf '%s' "$jwt_all" | median)
+plain_per_cpu=$(printf '%s' "$plain_cpu" | median); jwt_per_cpu=$(printf '%s' "$jwt_cpu" | median)
+echo "gateway none: $plain_rps req/s ($plain_per_cpu per CPU-second); jwt:sub limit: $jwt_rps req/s ($jwt_per_cpu per CPU-second) (medians of $gateway_rounds)"
+echo "gateway ratio jwt limit/none: $(ratio "$jwt_rps" "$plain_rps") wall, $(ratio "$jwt_per_cpu" "$plain_per_cpu") per CPU-second"

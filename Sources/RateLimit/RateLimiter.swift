@@ -102,15 +102,17 @@ public final class RateLimiter: Sendable {
         guard let policy = policies.match(request), let gcra = policy.gcra else {
             return eventLoop.makeSucceededFuture(nil)
         }
-        if let verifier, policy.keySpec.needsJWT {
-            let token = JWTVerifier.bearerToken(in: request)
+        if let verifier, policy.keySpec.needsJWT, let token = JWTVerifier.bearerToken(in: request) {
+            if let claims = verifier.cachedClaims(of: token) {
+                return decide(policy, gcra: gcra, key: policy.keySpec.key(for: request, claims: claims), on: eventLoop)
+            }
             return eventLoop.makeFutureWithTask {
-                guard let token else { return nil }
-                return await verifier.claims(of: token)
+                await verifier.claims(of: token)
             }.flatMap { claims in
                 self.decide(policy, gcra: gcra, key: policy.keySpec.key(for: request, claims: claims), on: eventLoop)
             }
         }
+        // No token (or no JWT policy): the key's fallback needs no verification.
         return decide(policy, gcra: gcra, key: policy.keySpec.key(for: request, claims: nil), on: eventLoop)
     }
 
@@ -132,18 +134,26 @@ public final class RateLimiter: Sendable {
         case pending
     }
 
-    /// Decides in memory when that is possible (memory store, no `jwt:` key), with no future and no
-    /// allocation; otherwise says the decision is pending. The gateway tries this first on every request.
+    /// Decides in memory when that is possible (memory store; for a `jwt:` key, a request without a bearer
+    /// token or with one verified recently), with no future; otherwise says the decision is pending. The
+    /// gateway tries this first on every request.
     @inline(__always)
     public func decideImmediately(_ request: RateLimitRequest) -> ImmediateDecision {
         guard let policy = policies.match(request), let gcra = policy.gcra else { return .unlimited }
-        guard shared == nil, !policy.keySpec.needsJWT else { return .pending }
-        return .decided(decideInMemory(request, policy: policy, gcra: gcra))
+        guard shared == nil else { return .pending }
+        var claims: [String: String]?
+        if let verifier, policy.keySpec.needsJWT, let token = JWTVerifier.bearerToken(in: request) {
+            guard let cached = verifier.cachedClaims(of: token) else { return .pending }
+            claims = cached
+        }
+        return .decided(decideInMemory(request, policy: policy, gcra: gcra, claims: claims))
     }
 
     @inline(__always)
-    private func decideInMemory(_ request: RateLimitRequest, policy: CompiledPolicy, gcra: GCRA) -> RateLimitDecision {
-        let key = policy.keySpec.key(for: request, claims: nil)
+    private func decideInMemory(
+        _ request: RateLimitRequest, policy: CompiledPolicy, gcra: GCRA, claims: [String: String]? = nil
+    ) -> RateLimitDecision {
+        let key = policy.keySpec.key(for: request, claims: claims)
         let outcome = memory.decide(policy: policy.index, key: key, gcra: gcra, now: now())
         return decision(policy, outcome: outcome)
     }

@@ -212,6 +212,13 @@ struct ProxyBehaviourTests {
             #expect(plain.headers["content-encoding"] == nil, "no Accept-Encoding, no gzip")
             let small = try await CurlResponse.run(["--compressed", "\(gateway.http)/api/hello"])
             #expect(small.headers["content-encoding"] == nil, "below min_size")
+            // Weights: q=0 refuses a coding (in any spelling of zero); names are case-insensitive.
+            for (acceptEncoding, expected) in [
+                ("gzip;q=0", nil), ("gzip; q=0.000, identity", nil), ("GZIP", "gzip"), ("br, deflate;q=0.2, gzip;q=0.5", "gzip"),
+            ] as [(String, String?)] {
+                let weighted = try await CurlResponse.run(["-H", "Accept-Encoding: \(acceptEncoding)", "\(gateway.http)/"])
+                #expect(weighted.headers["content-encoding"] == expected, "\(acceptEncoding)")
+            }
 
             // One keep-alive connection: the compressor joins when the first request that accepts gzip arrives.
             let answers = try await rawExchange(port: gateway.httpPort, chunks: [

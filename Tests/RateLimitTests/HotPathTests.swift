@@ -1,5 +1,8 @@
+import Foundation
+import JWTKit
 import ShipshapeCore
 import Testing
+import TestSupport
 
 @testable import RateLimit
 
@@ -64,13 +67,17 @@ extension RateLimitTestSuite {
         }
 
         @Test("decideImmediately settles memory decisions inline and leaves JWT keys to decide(_:on:)")
-        func immediateDecisions() throws {
+        func immediateDecisions() async throws {
             let policies: [RateLimitConfiguration.Policy] = [
                 .init(name: "health", match: "/health", rate: .unlimited),
                 .init(name: "user", match: "/api/me/", key: "jwt:sub", rate: .limited(count: 5, period: .seconds(60))),
                 .init(name: "api", match: "/api/", key: "ip+header:X-API-Key", rate: .limited(count: 5, period: .seconds(60))),
             ]
-            let limiter = try Fixtures.limiter(policies, clock: ManualClock())
+            let directory = try TemporaryDirectory(prefix: "hotjwt")
+            defer { directory.remove() }
+            let secret = "a-secret-of-thirty-two-bytes-at-least"
+            let secretFile = try directory.write("secret.txt", secret)
+            let limiter = try Fixtures.limiter(policies, clock: ManualClock(), jwt: .init(hmacSecretFiles: [secretFile]))
             #expect(limiter.requestHeaderNames == ["authorization", "x-api-key"])
             guard case .unlimited = limiter.decideImmediately(Fixtures.request("/health")) else {
                 Issue.record("an exempt route is unlimited")
@@ -80,10 +87,33 @@ extension RateLimitTestSuite {
                 Issue.record("no policy: unlimited")
                 return
             }
-            guard case .pending = limiter.decideImmediately(Fixtures.request("/api/me/orders")) else {
-                Issue.record("jwt keys need asynchronous verification")
+            // A jwt: key with no token falls back to the address at once; a token is verified asynchronously
+            // the first time, and inline while it stays verified.
+            guard case .decided(let anonymous) = limiter.decideImmediately(Fixtures.request("/api/me/orders")) else {
+                Issue.record("no bearer token: decided by address")
                 return
             }
+            #expect(anonymous.remaining == 4)
+            let signer = JWTKeyCollection()
+            await signer.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
+            let token = try await signer.sign(RateLimitTestSuite.JWTKeyTests.UserToken(sub: "alice"))
+            let alice = Fixtures.request("/api/me/orders", headers: [("Authorization", "Bearer \(token)")])
+            guard case .pending = limiter.decideImmediately(alice) else {
+                Issue.record("an unseen token needs asynchronous verification")
+                return
+            }
+            #expect(try await limiter.decideNow(alice)?.remaining == 4, "alice's own quota, not the address's")
+            guard case .decided(let again) = limiter.decideImmediately(alice) else {
+                Issue.record("a verified token is decided inline")
+                return
+            }
+            #expect(again.remaining == 3)
+            let forged = Fixtures.request("/api/me/orders", headers: [("Authorization", "Bearer \(token.dropLast(2))xx")])
+            guard case .pending = limiter.decideImmediately(forged) else {
+                Issue.record("a token differing from a verified one is verified afresh")
+                return
+            }
+            #expect(try await limiter.decideNow(forged)?.remaining == 3, "a forged token spends the address's quota")
             let request = Fixtures.request("/api/orders", headers: [("X-API-Key", "k1")])
             guard case .decided(let decision) = limiter.decideImmediately(request) else {
                 Issue.record("ip+header keys decide in memory")

@@ -84,6 +84,25 @@ extension RateLimitTestSuite {
             #expect(try await limiter.allowedCount(of: Fixtures.request("/api/", ip: "192.0.2.1", headers: Self.bearer(fresh)), count: 4) == 3)
         }
 
+        @Test("a verified token is trusted only until it expires, even though it is remembered")
+        func verifiedTokenExpires() async throws {
+            let directory = try TemporaryDirectory(prefix: "jwt")
+            defer { directory.remove() }
+            let secretFile = "\(directory.path)/secret.txt"
+            try "a-shared-secret-of-at-least-32-bytes".write(toFile: secretFile, atomically: true, encoding: .utf8)
+            let limiter = try Fixtures.limiter([Self.policy], clock: ManualClock(), jwt: .init(hmacSecretFiles: [secretFile]))
+            let signer = JWTKeyCollection()
+            await signer.add(hmac: "a-shared-secret-of-at-least-32-bytes", digestAlgorithm: .sha256)
+            // Expired 58 s ago: still inside the 60 s leeway for two more seconds.
+            let ending = try await signer.sign(UserToken(sub: "dora", expiresIn: -58))
+            let first = Fixtures.request("/api/", ip: "192.0.2.10", headers: Self.bearer(ending))
+            #expect(try await limiter.allowedCount(of: first, count: 4) == 3, "dora's quota of 3")
+            try await Task.sleep(for: .seconds(2.5))
+            // Past the leeway: from a new address the same token is limited by that address, not as dora.
+            let later = Fixtures.request("/api/", ip: "192.0.2.11", headers: Self.bearer(ending))
+            #expect(try await limiter.allowedCount(of: later, count: 4) == 3, "the address's own quota of 3")
+        }
+
         @Test("RS256 and ES256 PEM public keys and a JWKS file verify tokens; other keys do not")
         func publicKeys() async throws {
             guard Spawn.isInstalled("openssl") else {

@@ -1,6 +1,7 @@
 import NIOCore
 import NIOHTTP1
 import NIOHTTPCompression
+import ShipshapeCore
 
 /// Puts the response compressor into a connection's pipeline when the first request that accepts gzip or
 /// deflate arrives, and leaves `deflate` out of `Accept-Encoding` when the client also accepts gzip (the
@@ -42,9 +43,10 @@ final class AcceptEncodingHandler: ChannelInboundHandler, RemovableChannelHandle
             context.fireChannelRead(data)
             return
         }
-        let accepted = tokens.filter { !$0.replacingOccurrences(of: " ", with: "").lowercased().hasSuffix("q=0") }
-        let acceptsGzip = accepted.contains { $0.lowercased().hasPrefix("gzip") }
-        let acceptsDeflate = accepted.contains { $0.lowercased().hasPrefix("deflate") }
+        let codings = tokens.map(AcceptedCoding.init)
+        let acceptsGzip = codings.contains { $0?.isAccepted == true && $0?.name.equalsIgnoringASCIICase("gzip") == true }
+        let namesDeflate = codings.contains { $0?.name.equalsIgnoringASCIICase("deflate") == true }
+        let acceptsDeflate = codings.contains { $0?.isAccepted == true && $0?.name.equalsIgnoringASCIICase("deflate") == true }
         if !compressorAdded, quiet, acceptsGzip || acceptsDeflate {
             // Added right after this handler, before the head goes on, so the compressor sees this request.
             let minimum = minimumSize
@@ -58,8 +60,14 @@ final class AcceptEncodingHandler: ChannelInboundHandler, RemovableChannelHandle
                 context.fireErrorCaught(error)
             }
         }
-        if acceptsGzip, tokens.contains(where: { $0.lowercased().hasPrefix("deflate") }) {
-            let kept = tokens.filter { !$0.lowercased().hasPrefix("deflate") }.map(String.init)
+        // NIO's compressor matches coding names case-sensitively, while they are case-insensitive (RFC 9110
+        // §8.4.1): uppercase names are lowercased on the way.
+        let uppercase = codings.contains { $0?.name.utf8.contains { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") } == true }
+        if (acceptsGzip && namesDeflate) || uppercase {
+            let kept = zip(tokens, codings).compactMap { token, coding -> String? in
+                guard let coding, !(acceptsGzip && coding.name.equalsIgnoringASCIICase("deflate")) else { return nil }
+                return coding.name.lowercased() + token.drop { $0 != ";" }
+            }
             head.headers.replaceOrAdd(name: "accept-encoding", value: kept.joined(separator: ", "))
             context.fireChannelRead(wrapInboundOut(.head(head)))
             return

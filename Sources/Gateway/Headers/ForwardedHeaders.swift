@@ -18,7 +18,7 @@ struct ForwardedHeaders: Sendable {
     func clientIP(peer: String, headers: HTTPHeaders) -> String {
         guard !trustedProxies.isEmpty, isTrusted(peer) else { return peer }
         let chain = headers["x-forwarded-for"].flatMap { $0.split(separator: ",") }
-            .map { $0.trimmingCharacters(in: .whitespaces) }
+            .map { String($0.trimmingHTTPWhitespace()) }
         for hop in chain.reversed() where !isTrusted(hop) {
             return CIDR.addressBytes(hop) != nil ? hop : peer
         }

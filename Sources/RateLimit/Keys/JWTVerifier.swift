@@ -1,6 +1,7 @@
 import Foundation
 import JWTKit
 import ShipshapeCore
+import Synchronization
 
 /// Verifies bearer tokens against the configured HS256 secrets, RS256/ES256 public keys and JWKS file.
 ///
@@ -18,6 +19,26 @@ final class JWTVerifier: Sendable {
     /// JWTKit's key collection is an actor, so keys are added asynchronously once; the stored task lets
     /// the synchronous initialiser validate everything first and verification await the ready collection.
     private let collection: Task<JWTKeyCollection, Never>
+
+    /// Tokens that verified, with their claims: a client sends the same token on every request, and each
+    /// verification costs a task, an actor hop and a signature check per configured key (tens of
+    /// microseconds for ES256). Keyed by the token's exact text, so a token differing in any byte is verified
+    /// afresh; failures are never kept. An entry lasts until the token expires (`exp` plus the leeway) or for
+    /// `cacheLifetime`, whichever comes first.
+    private let verified = Mutex(VerifiedTokens())
+    /// The longest a verified token is trusted without checking its signature again.
+    static let cacheLifetime: Double = 300
+    /// Tokens kept at most; when full, expired entries go, and if none has expired, all of them.
+    static let cacheCapacity = 10_000
+
+    struct VerifiedTokens {
+        struct Entry {
+            var claims: [String: String]
+            /// Seconds since 1970 after which the entry is stale.
+            var validUntil: Double
+        }
+        var entries: [String: Entry] = [:]
+    }
 
     /// Loads and validates every configured key file; throws naming the file that cannot be used.
     init(configuration: RateLimitConfiguration.JWTKeys) throws(RateLimitError) {
@@ -72,10 +93,37 @@ final class JWTVerifier: Sendable {
 
     /// The claims of `token` when its signature and time claims verify; nil otherwise.
     func claims(of token: String) async -> [String: String]? {
+        if let claims = cachedClaims(of: token) { return claims }
+        let payload: ClaimsPayload
         do {
-            return try await collection.value.verify(token, as: ClaimsPayload.self, iteratingKeys: true).claims
+            payload = try await collection.value.verify(token, as: ClaimsPayload.self, iteratingKeys: true)
         } catch {
             return nil
+        }
+        let now = Date().timeIntervalSince1970
+        let expiry = payload.expiresAt.map { $0 + ClaimsPayload.leeway } ?? .infinity
+        let entry = VerifiedTokens.Entry(claims: payload.claims, validUntil: min(now + Self.cacheLifetime, expiry))
+        verified.withLock { cache in
+            if cache.entries.count >= Self.cacheCapacity {
+                cache.entries = cache.entries.filter { $0.value.validUntil > now }
+                if cache.entries.count >= Self.cacheCapacity { cache.entries.removeAll(keepingCapacity: true) }
+            }
+            cache.entries[token] = entry
+        }
+        return payload.claims
+    }
+
+    /// The claims of `token` if it verified recently and has not expired since; no suspension, so the
+    /// gateway can decide inline.
+    func cachedClaims(of token: String) -> [String: String]? {
+        let now = Date().timeIntervalSince1970
+        return verified.withLock { cache in
+            guard let entry = cache.entries[token] else { return nil }
+            guard now < entry.validUntil else {
+                cache.entries[token] = nil
+                return nil
+            }
+            return entry.claims
         }
     }
 
@@ -86,8 +134,8 @@ final class JWTVerifier: Sendable {
         guard value.utf8.count > prefix.utf8.count,
             RateLimitRequest.asciiCaseInsensitiveEquals(String(value.prefix(prefix.count)), prefix)
         else { return nil }
-        let token = value.dropFirst(prefix.count).trimmingCharacters(in: .whitespaces)
-        return token.isEmpty ? nil : token
+        let token = value.dropFirst(prefix.count).trimmingHTTPWhitespace()
+        return token.isEmpty ? nil : String(token)
     }
 
     /// RFC 7518 §3.2: an HS256 key must be at least as long as the hash output.

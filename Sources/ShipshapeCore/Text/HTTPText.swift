@@ -1,0 +1,56 @@
+/// Small text operations for header values on per-request paths, on UTF-8 bytes: Foundation's
+/// `trimmingCharacters` and `replacingOccurrences` go through NSString and UTF-16 on Linux, which cost a
+/// gateway with a `jwt:` rate limit 17 % of its CPU when it trimmed each bearer token that way.
+extension StringProtocol {
+    /// Without leading and trailing spaces and tabs (HTTP's optional whitespace).
+    public func trimmingHTTPWhitespace() -> Substring {
+        let text = Substring(self)
+        let bytes = text.utf8
+        var start = bytes.startIndex
+        var end = bytes.endIndex
+        while start < end, isHTTPWhitespace(bytes[start]) { start = bytes.index(after: start) }
+        while end > start {
+            let last = bytes.index(before: end)
+            guard isHTTPWhitespace(bytes[last]) else { break }
+            end = last
+        }
+        return Substring(bytes[start..<end])
+    }
+
+    /// Whether the text equals `lowercase` ignoring ASCII case; `lowercase` must be lowercase ASCII.
+    public func equalsIgnoringASCIICase(_ lowercase: StaticString) -> Bool {
+        let expected = UnsafeBufferPointer(start: lowercase.utf8Start, count: lowercase.utf8CodeUnitCount)
+        guard utf8.count == expected.count else { return false }
+        return zip(utf8, expected).allSatisfy { byte, wanted in
+            (byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte) == wanted
+        }
+    }
+}
+
+@inline(__always)
+private func isHTTPWhitespace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
+
+/// One element of an `Accept-Encoding` header (RFC 9110 §12.5.3), e.g. `gzip;q=0.8`.
+public struct AcceptedCoding: Sendable, Equatable {
+    /// The coding's name as sent (compare with `equalsIgnoringASCIICase`).
+    public var name: Substring
+    /// The weight, 1 when absent; 0 means "not acceptable".
+    public var quality: Double
+
+    /// Parses one comma-separated element; nil when it has no name.
+    public init?(_ element: some StringProtocol) {
+        var parameters = element.split(separator: ";", omittingEmptySubsequences: false).makeIterator()
+        guard let first = parameters.next()?.trimmingHTTPWhitespace(), !first.isEmpty else { return nil }
+        name = first
+        quality = 1
+        while let parameter = parameters.next() {
+            let pair = parameter.trimmingHTTPWhitespace()
+            guard let equals = pair.firstIndex(of: "="), pair[..<equals].trimmingHTTPWhitespace().equalsIgnoringASCIICase("q")
+            else { continue }
+            quality = Double(pair[pair.index(after: equals)...].trimmingHTTPWhitespace()) ?? 1
+        }
+    }
+
+    /// Whether the client accepts this coding at all (a weight above zero).
+    public var isAccepted: Bool { quality > 0 }
+}
