@@ -67,11 +67,13 @@ final class GatewayRuntime: Sendable {
         // and whether it sent one of those that are replaced or hidden.
         var present: UInt64 = 0
         var replaced = false
+        var extraPresent = false
         for (name, _) in headers {
             if Self.replacedHeaders.contains(where: { HeaderName.matches(name, $0) }) {
                 replaced = true
                 continue
             }
+            if !extraPresent, extra.contains(where: { HeaderName.equal(name, $0.name) }) { extraPresent = true }
             for index in added.indices.prefix(64) where HeaderName.matches(name, added[index].key) {
                 present |= 1 << index
             }
@@ -90,7 +92,10 @@ final class GatewayRuntime: Sendable {
             }
         }
         headers.add(name: RequestID.headerName, value: requestID)
-        for (name, value) in extra { headers.replaceOrAdd(name: name, value: value) }
+        // Ours (the rate limit's) win over the upstream's; when it sent none, no search is needed.
+        for (name, value) in extra {
+            if extraPresent { headers.replaceOrAdd(name: name, value: value) } else { headers.add(name: name, value: value) }
+        }
     }
 
     /// Upstream headers the gateway removes (`Server`, `X-Powered-By`) or replaces with its own (the request ID).

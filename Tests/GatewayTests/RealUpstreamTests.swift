@@ -37,7 +37,7 @@ struct RealUpstreamTests {
         }
     }
 
-    @Test("an upstream's own security header wins over the default; X-Powered-By and its request ID are replaced")
+    @Test("an upstream's own security header wins over the default; X-Powered-By, its request ID and its RateLimit headers are replaced")
     func upstreamSecurityHeaders() async throws {
         let files = try TemporaryDirectory(prefix: "www")
         defer { files.remove() }
@@ -48,11 +48,15 @@ struct RealUpstreamTests {
                 add_header Content-Security-Policy "default-src 'none'" always;
                 add_header X-Powered-By "PHP/8.3" always;
                 add_header X-Request-ID "from-the-app" always;
+                add_header RateLimit "app-limit;r=0;t=9" always;
                 """)
         defer { nginx.stop() }
         let port = nginx.port
         try await GatewayHarness.with(configure: { config, _ in
             config.services["app"] = ServiceConfiguration(name: "app", targets: [HostPort(host: "127.0.0.1", port: port)])
+            config.gateway.rateLimits = RateLimitConfiguration(policies: [
+                .init(name: "pages", match: "/page", rate: .limited(count: 5, period: .seconds(60)))
+            ])
         }) { gateway in
             let result = try await ProcessRunner.run(
                 ["curl", "-s", "-D", "-", "-o", "/dev/null", "-H", "X-Request-ID: client-1", "\(gateway.http)/page.html"])
@@ -63,6 +67,8 @@ struct RealUpstreamTests {
             // nginx's `Connection: keep-alive` was for the gateway's connection, not the client's.
             #expect(!lines.contains { $0.hasPrefix("connection:") || $0.hasPrefix("keep-alive:") })
             #expect(lines.filter { $0.hasPrefix("x-request-id:") } == ["x-request-id: client-1"])
+            // The gateway's quota, not the application's, once.
+            #expect(lines.filter { $0.hasPrefix("ratelimit:") } == [#"ratelimit: "pages";r=4;t=12"#], "\(lines)")
             // The rest of the default set is still added.
             #expect(lines.contains("x-frame-options: deny") && lines.contains("x-content-type-options: nosniff"))
         }
