@@ -8,6 +8,7 @@ busy S3 region does. This proxy produces exactly those faults, once per distinct
 query), then forwards the retry to moto unchanged, Host header included, so moto still checks the signature:
   slowdown  answers 503 with S3's SlowDown error body
   drop      reads the request, then closes the connection without answering
+  cut       (object GETs only) forwards it, then sends the headers and half the body and closes the connection
 Every request is appended to LOG as "METHOD PATH?QUERY fault|forwarded STATUS", for the test to read.
 """
 import http.client
@@ -39,9 +40,23 @@ class Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         request = f"{self.command} {self.path}"
+        object_get = self.command == "GET" and "?" not in self.path
         with lock:
-            first = request not in seen
+            first = request not in seen and (mode != "cut" or object_get)
             seen.add(request)
+        if first and mode == "cut":
+            status, headers, data = self.forward(body)
+            log(f"{request} fault")
+            self.send_response(status)
+            for name, value in headers:
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data[: len(data) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            self.connection.shutdown(2)
+            return
         if first:
             log(f"{request} fault")
             if mode == "drop":
@@ -54,6 +69,17 @@ class Handler(BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(SLOWDOWN)
             return
+        status, headers, data = self.forward(body)
+        log(f"{request} forwarded {status}")
+        self.send_response(status)
+        for name, value in headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def forward(self, body):
+        """Sends the request to the upstream as received and returns its status, headers and body."""
         upstream = http.client.HTTPConnection("127.0.0.1", upstream_port, timeout=60)
         upstream.putrequest(self.command, self.path, skip_host=True, skip_accept_encoding=True)
         for name, value in self.headers.items():
@@ -63,15 +89,10 @@ class Handler(BaseHTTPRequestHandler):
         upstream.endheaders(body)
         response = upstream.getresponse()
         data = response.read()
-        log(f"{request} forwarded {response.status}")
-        self.send_response(response.status)
-        for name, value in response.getheaders():
-            if name.lower() not in ("connection", "content-length", "transfer-encoding", "server", "date"):
-                self.send_header(name, value)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        headers = [(name, value) for name, value in response.getheaders()
+                   if name.lower() not in ("connection", "content-length", "transfer-encoding", "server", "date")]
         upstream.close()
+        return response.status, headers, data
 
     do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = handle_any
 

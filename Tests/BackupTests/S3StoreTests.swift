@@ -192,6 +192,19 @@ struct S3StoreTests {
         }
     }
 
+    @Test("a download cut off halfway resumes with a Range request where it stopped, and the bytes are intact")
+    func resumedDownload() async throws {
+        try await Self.withFaults("cut") { store, requests async throws in
+            let payload = (0..<(3 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 29 &+ $0 >> 16) }
+            try await store.put(key: "shop/a/big.age", bytes: payload)
+            let back = CollectingSink(limit: 4 << 20)
+            try await store.read(key: "shop/a/big.age", into: back)
+            #expect(back.bytes == payload)
+            let lines = try requests().filter { $0.hasPrefix("GET ") }
+            #expect(lines == ["GET /backups/prod/shop/a/big.age fault", "GET /backups/prod/shop/a/big.age forwarded 206"], "\(lines)")
+        }
+    }
+
     @Test("a conditional create is not retried after a dropped connection, but is after a 503")
     func conditionalCreateRetries() async throws {
         try await Self.withFaults("drop") { store, requests async throws in

@@ -223,10 +223,54 @@ public struct S3Store: BackupStore {
         S3MultipartWriter(store: self, key: objectKey(key))
     }
 
+    /// Streams the object into `sink`. A download cut off midway (the connection dropped, the server stopped
+    /// sending) resumes where it stopped with a `Range` request, pinned to the first response's ETag, up to
+    /// `attempts` times in all, so a large restore survives a network hiccup without starting over. Errors
+    /// of the sink itself (a checksum, the disk) end the read at once.
     public func read(key: String, into sink: any ByteSink) async throws {
-        let response = try await send(.GET, key: objectKey(key), operation: "GetObject")
-        for try await buffer in response.body {
-            try await sink.write(Array(buffer.readableBytesView)[...])
+        var received = 0
+        var etag: String?
+        var attempt = 1
+        while true {
+            var headers: [String: String] = [:]
+            if received > 0 {
+                headers["range"] = "bytes=\(received)-"
+                if let etag { headers["if-match"] = etag }
+            }
+            let response = try await send(.GET, key: objectKey(key), headers: headers, operation: "GetObject")
+            if received > 0 {
+                let range = response.headers.first(name: "content-range") ?? ""
+                guard response.status == .partialContent, range.hasPrefix("bytes \(received)-") else {
+                    throw BackupError(
+                        .store, "S3 GetObject of \(key) could not resume at byte \(received): HTTP \(response.status.code) \(range)",
+                        hint: "The server does not honour Range requests; retry the operation.")
+                }
+            } else {
+                etag = response.headers.first(name: "etag")
+            }
+            var body = response.body.makeAsyncIterator()
+            while true {
+                let next: ByteBuffer?
+                do {
+                    next = try await body.next()
+                } catch is CancellationError {
+                    throw CancellationError()
+                } catch where attempt < Self.attempts {
+                    Self.logger.warning(
+                        "S3 download cut off, resuming",
+                        metadata: ["key": "\(key)", "received_bytes": "\(received)", "error": "\(Self.describe(error))"])
+                    try await Task.sleep(for: Self.firstBackoff * (1 << (attempt - 1)) * Double.random(in: 0.5...1))
+                    attempt += 1
+                    break
+                } catch {
+                    throw BackupError(
+                        .store, "S3 GetObject of \(key) failed after \(received) bytes: \(Self.describe(error))",
+                        hint: "Check the endpoint and the network; the backup itself was not changed.")
+                }
+                guard let buffer = next else { return }
+                try await sink.write(Array(buffer.readableBytesView)[...])
+                received += buffer.readableBytes
+            }
         }
     }
 
