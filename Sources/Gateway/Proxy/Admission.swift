@@ -15,11 +15,17 @@ struct AdmissionVerdict: Sendable {
     var rejection: Rejection?
 }
 
+/// An admission decision: made inline (the in-memory store), or to come (Redis, a token to verify).
+enum AdmissionOutcome {
+    case decided(AdmissionVerdict)
+    case pending(EventLoopFuture<AdmissionVerdict>)
+}
+
 /// Decides whether a request may proceed; the gateway's rate limiter is the implementation.
 protocol Admission: Sendable {
     func admit(
         method: String, path: String, host: String?, clientIP: String, headers: HTTPHeaders, eventLoop: any EventLoop
-    ) -> EventLoopFuture<AdmissionVerdict>
+    ) -> AdmissionOutcome
 }
 
 extension GatewayErrorResponse {

@@ -10,15 +10,19 @@ extension ProxyHandler {
             return
         }
         state = .admitting(exchange)
-        let decision = admission.admit(
+        let outcome = admission.admit(
             method: exchange.method.rawValue, path: pathOnly, host: host, clientIP: exchange.clientIP,
             headers: exchange.upstreamHead.headers, eventLoop: context.eventLoop)
-        // An already-decided future (the in-memory store) runs this callback at once, on this loop.
-        decision.assumeIsolated().whenComplete { result in
-            guard case .admitting(let current) = self.state, current === exchange, let context = self.context else { return }
-            switch result {
-            case .success(let verdict): self.admitted(exchange, verdict: verdict, context: context)
-            case .failure: self.respond(.rateLimitUnavailable, exchange: exchange, context: context)
+        switch outcome {
+        case .decided(let verdict):
+            admitted(exchange, verdict: verdict, context: context)
+        case .pending(let decision):
+            decision.assumeIsolated().whenComplete { result in
+                guard case .admitting(let current) = self.state, current === exchange, let context = self.context else { return }
+                switch result {
+                case .success(let verdict): self.admitted(exchange, verdict: verdict, context: context)
+                case .failure: self.respond(.rateLimitUnavailable, exchange: exchange, context: context)
+                }
             }
         }
     }

@@ -16,22 +16,23 @@ struct RateLimitAdmission: Admission {
 
     func admit(
         method: String, path: String, host: String?, clientIP: String, headers: HTTPHeaders, eventLoop: any EventLoop
-    ) -> EventLoopFuture<AdmissionVerdict> {
+    ) -> AdmissionOutcome {
         var fields: [(name: String, value: String)] = []
         for name in headerNames {
             if let value = headers.first(name: name) { fields.append((name, value)) }
         }
         let request = RateLimitRequest(method: method, path: path, host: host, clientIP: clientIP, headers: fields)
-        // The memory store decides inline: one already-succeeded future, no chained `map`.
+        // The memory store decides inline: no future, no callback.
         switch limiter.decideImmediately(request) {
         case .unlimited:
-            return eventLoop.makeSucceededFuture(AdmissionVerdict(headers: []))
+            return .decided(AdmissionVerdict(headers: []))
         case .decided(let decision):
-            return eventLoop.makeSucceededFuture(Self.verdict(decision))
+            return .decided(Self.verdict(decision))
         case .pending:
-            return limiter.decide(request, on: eventLoop).map { decision in
-                decision.map(Self.verdict) ?? AdmissionVerdict(headers: [])
-            }
+            return .pending(
+                limiter.decide(request, on: eventLoop).map { decision in
+                    decision.map(Self.verdict) ?? AdmissionVerdict(headers: [])
+                })
         }
     }
 
