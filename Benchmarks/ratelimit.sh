@@ -118,11 +118,12 @@ declare -A gateway_pid
 # /proc, user + system) measures the work and is the figure the ratio is taken from.
 ticks_per_second=$(getconf CLK_TCK)
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-load_gateway() { # url, pid -> "req/s requests-per-CPU-second"
-    local before after out
-    before=$(cpu_ticks "$2")
-    out=$(wrk -t1 -c32 -d"${wrk_seconds}s" "$1")
-    after=$(cpu_ticks "$2")
+load_gateway() { # url, pid, [wrk options…] -> "req/s requests-per-CPU-second"
+    local before after out url=$1 pid=$2
+    shift 2
+    before=$(cpu_ticks "$pid")
+    out=$(wrk -t1 -c32 -d"${wrk_seconds}s" "$@" "$url")
+    after=$(cpu_ticks "$pid")
     echo "$out" | awk -v ticks=$((after - before)) -v hz="$ticks_per_second" \
         '/Requests\/sec/ {rps = int($2)} / requests in / {n = $1} END {printf "%d %d\n", rps, n * hz / ticks}'
 }
@@ -158,19 +159,11 @@ start_gateway jwt "$jwt_port" "  rate_limits: [{ name: users, match: /, key: jwt
   jwt: { public_key_files: [$work/jwt.pub] }"
 remaining=$(curl -s -D - -o /dev/null -H "Authorization: Bearer $token" "http://127.0.0.1:$jwt_port/index.html" | tr -d '\r' | awk -F': ' 'tolower($1) == "ratelimit" {print $2}')
 echo "the token's quota header: $remaining"
-load_jwt() { # url, pid -> "req/s requests-per-CPU-second"
-    local before after out
-    before=$(cpu_ticks "$2")
-    out=$(wrk -t1 -c32 -d"${wrk_seconds}s" -H "Authorization: Bearer $token" "$1")
-    after=$(cpu_ticks "$2")
-    echo "$out" | awk -v ticks=$((after - before)) -v hz="$ticks_per_second" \
-        '/Requests\/sec/ {rps = int($2)} / requests in / {n = $1} END {printf "%d %d\n", rps, n * hz / ticks}'
-}
 plain_all=""; jwt_all=""; plain_cpu=""; jwt_cpu=""
 for _ in $(seq "$gateway_rounds"); do
-    read -r r c < <(load_jwt "http://127.0.0.1:$plain_port/index.html" "${gateway_pid[plain]}")
+    read -r r c < <(load_gateway "http://127.0.0.1:$plain_port/index.html" "${gateway_pid[plain]}" -H "Authorization: Bearer $token")
     plain_all+="$r"$'\n'; plain_cpu+="$c"$'\n'
-    read -r r c < <(load_jwt "http://127.0.0.1:$jwt_port/index.html" "${gateway_pid[jwt]}")
+    read -r r c < <(load_gateway "http://127.0.0.1:$jwt_port/index.html" "${gateway_pid[jwt]}" -H "Authorization: Bearer $token")
     jwt_all+="$r"$'\n'; jwt_cpu+="$c"$'\n'
 done
 plain_rps=$(printf '%s' "$plain_all" | median); jwt_rps=$(printf '%s' "$jwt_all" | median)

@@ -45,17 +45,8 @@ class Handler(BaseHTTPRequestHandler):
             first = request not in seen and (mode != "cut" or object_get)
             seen.add(request)
         if first and mode == "cut":
-            status, headers, data = self.forward(body)
             log(f"{request} fault")
-            self.send_response(status)
-            for name, value in headers:
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data[: len(data) // 2])
-            self.wfile.flush()
-            self.close_connection = True
-            self.connection.shutdown(2)
+            self.reply(*self.forward(body), cut=True)
             return
         if first:
             log(f"{request} fault")
@@ -71,12 +62,22 @@ class Handler(BaseHTTPRequestHandler):
             return
         status, headers, data = self.forward(body)
         log(f"{request} forwarded {status}")
+        self.reply(status, headers, data)
+
+    def reply(self, status, headers, data, cut=False):
+        """Sends a response with its full Content-Length; with cut, only half the body, then closes."""
         self.send_response(status)
         for name, value in headers:
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
-        self.wfile.write(data)
+        if not cut:
+            self.wfile.write(data)
+            return
+        self.wfile.write(data[: len(data) // 2])
+        self.wfile.flush()
+        self.close_connection = True
+        self.connection.shutdown(2)
 
     def forward(self, body):
         """Sends the request to the upstream as received and returns its status, headers and body."""
