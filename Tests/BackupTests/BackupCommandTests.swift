@@ -183,6 +183,11 @@ struct BackupCommandTests {
         #expect(again.status == 1)
         #expect(again.stderr.contains("good/files already exists and is not empty"), "\(again.stderr)")
         #expect(try String(contentsOfFile: "\(directory.path)/good/files/data/a.txt", encoding: .utf8) == "edited since")
+        // A file where the restore would put its directory is not replaced either.
+        try directory.write("other/files", "a note of mine")
+        let onFile = try await project.shipshape("restore", id, "--to", "\(directory.path)/other")
+        #expect(onFile.status == 1)
+        #expect(try String(contentsOfFile: "\(directory.path)/other/files", encoding: .utf8) == "a note of mine")
 
         let whole = try Data(contentsOf: URL(fileURLWithPath: part))
         try whole.prefix(whole.count / 2).write(to: URL(fileURLWithPath: part))

@@ -90,7 +90,9 @@ public struct BackupRestorer: Sendable {
         verifier: BackupVerifier
     ) async throws {
         let manager = FileManager.default
-        if let existing = try? manager.contentsOfDirectory(atPath: destination), !existing.isEmpty {
+        var isDirectory: ObjCBool = false
+        let exists = manager.fileExists(atPath: destination, isDirectory: &isDirectory)
+        if exists, !isDirectory.boolValue || (try? manager.contentsOfDirectory(atPath: destination))?.isEmpty != true {
             throw BackupError(.store, "\(destination) already exists and is not empty", hint: "Restore into an empty directory (--to).")
         }
         let parent = (destination as NSString).deletingLastPathComponent
@@ -100,7 +102,7 @@ public struct BackupRestorer: Sendable {
             _ = try await runner.feed(FilesSource.extractCommand(into: staging)) { sink in
                 try await verifier.readPart(part, backup: id, identities: identities, into: sink)
             }
-            try? manager.removeItem(atPath: destination)  // empty, as checked above
+            if exists { try manager.removeItem(atPath: destination) }  // an empty directory, as checked above
             try manager.moveItem(atPath: staging, toPath: destination)
         } catch {
             try? manager.removeItem(atPath: staging)
