@@ -9,6 +9,9 @@ query), then forwards the retry to moto unchanged, Host header included, so moto
   slowdown  answers 503 with S3's SlowDown error body
   drop      reads the request, then closes the connection without answering
   cut       (object GETs only) forwards it, then sends the headers and half the body and closes the connection
+  lose      forwards it (the server acts on it), then closes the connection without answering; the retry of
+            a CompleteMultipartUpload is answered 404 NoSuchUpload, as AWS S3 may answer it once the upload is
+            complete (moto answers 200 again)
 Every request is appended to LOG as "METHOD PATH?QUERY fault|forwarded STATUS", for the test to read.
 """
 import http.client
@@ -23,6 +26,9 @@ lock = threading.Lock()
 
 SLOWDOWN = (b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>SlowDown</Code>'
             b'<Message>Please reduce your request rate.</Message></Error>')
+
+NO_SUCH_UPLOAD = (b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>NoSuchUpload</Code>'
+                  b'<Message>The specified upload does not exist.</Message></Error>')
 
 
 def log(line):
@@ -47,6 +53,17 @@ class Handler(BaseHTTPRequestHandler):
         if first and mode == "cut":
             log(f"{request} fault")
             self.reply(*self.forward(body), cut=True)
+            return
+        completion = self.command == "POST" and "uploadId=" in self.path
+        if not first and mode == "lose" and completion:
+            log(f"{request} NoSuchUpload 404")
+            self.reply(404, [("Content-Type", "application/xml")], NO_SUCH_UPLOAD)
+            return
+        if first and mode == "lose":
+            status, _, _ = self.forward(body)
+            log(f"{request} fault {status}")
+            self.close_connection = True
+            self.connection.shutdown(2)
             return
         if first:
             log(f"{request} fault")

@@ -1,3 +1,5 @@
+import AsyncHTTPClient
+import Crypto
 import Foundation
 import NIOCore
 
@@ -42,8 +44,16 @@ final class S3MultipartWriter: ObjectWriter {
         try await settleInFlight()
         let parts = etags.enumerated().map { "<Part><PartNumber>\($0.offset + 1)</PartNumber><ETag>\(S3XML.escape($0.element))</ETag></Part>" }
         let body = Array("<CompleteMultipartUpload>\(parts.joined())</CompleteMultipartUpload>".utf8)
-        let response = try await store.send(
-            .POST, key: key, query: [("uploadId", uploadID)], body: body, operation: "CompleteMultipartUpload")
+        let response: HTTPClientResponse
+        do {
+            response = try await store.send(
+                .POST, key: key, query: [("uploadId", uploadID)], body: body, operation: "CompleteMultipartUpload")
+        } catch let error as BackupError where error.kind == .notFound {
+            // A completion whose answer was lost, then retried: S3 no longer knows the finished upload. The
+            // object it made carries the multipart ETag of exactly these parts.
+            guard let expected = Self.multipartETag(etags), try await store.objectETag(key: key) == expected else { throw error }
+            return
+        }
         // S3 may report a failed completion inside a 200 response.
         let text = String(buffer: try await response.body.collect(upTo: 1 << 20))
         if text.contains("<Error>") {
@@ -51,6 +61,22 @@ final class S3MultipartWriter: ObjectWriter {
                 .store, "S3 CompleteMultipartUpload of \(key) failed: \(S3XML.values("Code", in: text[...]).first ?? text)",
                 hint: "Retry the backup; existing backups were not changed.")
         }
+    }
+
+    /// S3's ETag of a completed multipart object: the MD5 of the parts' binary MD5s, then `-` and the part
+    /// count, quoted. nil when a part's ETag is not a plain MD5 (servers that encrypt with KMS differ).
+    static func multipartETag(_ partETags: [String]) -> String? {
+        var digests: [UInt8] = []
+        for etag in partETags {
+            let hex = Array(etag.utf8.filter { $0 != UInt8(ascii: "\"") })
+            guard hex.count == 32 else { return nil }
+            for index in stride(from: 0, to: 32, by: 2) {
+                guard let byte = UInt8(String(decoding: hex[index..<index + 2], as: UTF8.self), radix: 16) else { return nil }
+                digests.append(byte)
+            }
+        }
+        let digest = Insecure.MD5.hash(data: digests).map { String(format: "%02x", $0) }.joined()
+        return "\"\(digest)-\(partETags.count)\""
     }
 
     func abort() async {

@@ -274,6 +274,13 @@ public struct S3Store: BackupStore {
         }
     }
 
+    /// The ETag of the object at `key` (a full key, prefix included), or nil when there is none.
+    func objectETag(key: String) async throws -> String? {
+        let notFound: UInt = 404
+        let response = try await send(.HEAD, key: key, operation: "HeadObject", accepting: [notFound])
+        return response.status.code == notFound ? nil : response.headers.first(name: "etag")
+    }
+
     public func list(prefix listPrefix: String) async throws -> [StoredObject] {
         var objects: [StoredObject] = []
         var token: String?
