@@ -151,6 +151,7 @@ public final class Gateway: Service, Sendable {
     /// Stops accepting, lets in-flight requests finish (bounded by `limits.shutdown_timeout`), then closes.
     func drain(listeners: [(channel: any Channel, quiescing: ServerQuiescingHelper)]) async {
         logger.info("draining", metadata: ["open_connections": .stringConvertible(connections.count)])
+        runtime.shuttingDown.store(true, ordering: .sequentiallyConsistent)
         let drained = group.next().makePromise(of: Void.self)
         let all = EventLoopFuture.andAllComplete(
             listeners.map { listener in

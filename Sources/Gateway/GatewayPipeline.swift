@@ -51,7 +51,7 @@ struct GatewayPipeline: Sendable {
                         channel.pipeline.syncOperations.removeHandler(deadline, promise: nil)
                     }
                     return channel.eventLoop.makeCompletedFuture {
-                        let quiesce = HTTP2QuiesceHandler()
+                        let quiesce = HTTP2QuiesceHandler(runtime: runtime)
                         _ = try channel.pipeline.syncOperations.configureHTTP2Pipeline(
                             mode: .server, connectionConfiguration: .init(), streamConfiguration: .init(),
                             streamDelegate: quiesce.streamTracker(on: channel.eventLoop)

@@ -21,6 +21,14 @@ final class GatewayRuntime: Sendable {
     /// HTTP-01 tokens being validated, answered on the plain listener (nil without ACME).
     let acmeChallenges: ACMEChallenges?
     let activeConnections = Atomic<Int>(0)
+    /// Set when the drain begins, before the listeners are told to quiesce. A connection accepted around that
+    /// moment can miss NIO's `ChannelShouldQuiesceEvent` (it is fired on the connection's event loop before its
+    /// handlers exist when the connection lands on another loop than the listener), so handlers added later
+    /// look here instead.
+    let shuttingDown = Atomic<Bool>(false)
+    /// How long a connection accepted as the drain began has to send its first request: its client may have
+    /// sent it before the listener closed. It is answered with `Connection: close`; a silent one is closed.
+    static let lateRequestGrace: TimeAmount = .milliseconds(250)
     let maintenance = Mutex<GatewayErrorResponse?>(nil)
     let maintenanceFlag = Atomic<Bool>(false)
 

@@ -13,13 +13,26 @@ final class HTTP2QuiesceHandler: ChannelInboundHandler, RemovableChannelHandler 
     private var lastStreamID = HTTP2StreamID.rootStream
     private var quiescing = false
     private var context: ChannelHandlerContext?
+    private let runtime: GatewayRuntime
+
+    init(runtime: GatewayRuntime) { self.runtime = runtime }
 
     /// The delegate to give the connection's HTTP/2 handler, so this handler hears of streams opening and closing.
     func streamTracker(on eventLoop: any EventLoop) -> any NIOHTTP2StreamDelegate {
         StreamTracker(handler: NIOLoopBound(self, eventLoop: eventLoop))
     }
 
-    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        // Accepted as the gateway began to stop, this connection missed NIO's quiesce event (it is configured only
+        // after the TLS handshake). Its client gets the grace period to open its first streams, then the GOAWAY.
+        guard runtime.shuttingDown.load(ordering: .sequentiallyConsistent) else { return }
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+        context.eventLoop.scheduleTask(in: GatewayRuntime.lateRequestGrace) {
+            guard let context = handler.value.context else { return }
+            handler.value.quiesce(context: context)
+        }
+    }
     func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
 
     func streamCreated(_ id: HTTP2StreamID) {
@@ -37,14 +50,18 @@ final class HTTP2QuiesceHandler: ChannelInboundHandler, RemovableChannelHandler 
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is ChannelShouldQuiesceEvent, !quiescing {
-            quiescing = true
-            let goAway = HTTP2Frame(
-                streamID: .rootStream, payload: .goAway(lastStreamID: lastStreamID, errorCode: .noError, opaqueData: nil))
-            context.writeAndFlush(wrapOutboundOut(goAway), promise: nil)
-            if openStreams.isEmpty { context.close(promise: nil) }
-        }
+        if event is ChannelShouldQuiesceEvent { quiesce(context: context) }
         context.fireUserInboundEventTriggered(event)
+    }
+
+    /// Sends the GOAWAY and closes once no stream is open (at once when none is).
+    func quiesce(context: ChannelHandlerContext) {
+        guard !quiescing else { return }
+        quiescing = true
+        let goAway = HTTP2Frame(
+            streamID: .rootStream, payload: .goAway(lastStreamID: lastStreamID, errorCode: .noError, opaqueData: nil))
+        context.writeAndFlush(wrapOutboundOut(goAway), promise: nil)
+        if openStreams.isEmpty { context.close(promise: nil) }
     }
 
     /// Called by NIOHTTP2 on the connection's event loop.

@@ -47,6 +47,8 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     var deliveringPipelined = false
     /// Graceful shutdown (`ChannelShouldQuiesceEvent`): the connection closes after the response in flight.
     var quiescing = false
+    /// Whether a request has begun on this connection (a quiescing connection without one gets a grace period).
+    var requestStarted = false
 
     /// A request part, or the parser's verdict on the bytes that were to be one.
     enum PipelinedEvent {
@@ -68,6 +70,8 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         interimContext = acceptEncodingContext ?? context
         acceptEncoding = acceptEncodingContext?.handler as? AcceptEncodingHandler
         responseTimer = LazyTimer(eventLoop: context.eventLoop) { [weak self] in self?.upstreamTimedOut() }
+        // Accepted as the gateway began to stop: NIO's quiesce event may have passed before this handler existed.
+        if !connection.isHTTP2, runtime.shuttingDown.load(ordering: .sequentiallyConsistent) { quiesce(context: context) }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -177,6 +181,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             && head.headers[canonicalForm: "connection"].contains { $0.lowercased() == "upgrade" }
         let exchange = Exchange(head: head, requestID: requestID, clientIP: clientIP, isUpgrade: isUpgrade)
         state = .responding(exchange)
+        requestStarted = true
 
         let pathOnly = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? head.uri
         if pathOnly == GatewayRuntime.healthPath {
@@ -312,13 +317,27 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             context.fireUserInboundEventTriggered(event)
             return
         }
-        // Graceful shutdown: the request in progress is answered, then the connection closes; pipelined requests
-        // not yet started are left for the client to retry elsewhere.
+        quiesce(context: context)
+    }
+
+    /// Graceful shutdown: the request in progress is answered, then the connection closes; pipelined requests
+    /// not yet started are left for the client to retry elsewhere. An idle connection closes at once, unless it
+    /// has not sent a request yet: then it has `GatewayRuntime.lateRequestGrace` to send one.
+    func quiesce(context: ChannelHandlerContext) {
+        let first = !quiescing
         quiescing = true
         pipelined.removeAll()
-        if case .idle = state {
+        guard case .idle = state else { return }
+        if requestStarted {
             state = .closed
             context.close(promise: nil)
+        } else if first {
+            let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+            context.eventLoop.scheduleTask(in: GatewayRuntime.lateRequestGrace) {
+                guard case .idle = handler.value.state, let context = handler.value.context else { return }
+                handler.value.state = .closed
+                context.close(promise: nil)
+            }
         }
     }
 
