@@ -81,7 +81,7 @@ final class GatewayRuntime: Sendable {
                 replaced = true
                 continue
             }
-            if !extraPresent, extra.contains(where: { HeaderName.equal(name, $0.name) }) { extraPresent = true }
+            if !extraPresent, extra.contains(where: { name.equalsIgnoringASCIICase($0.name) }) { extraPresent = true }
             for index in added.indices.prefix(64) where HeaderName.matches(name, added[index].key) {
                 present |= 1 << index
             }

@@ -1,3 +1,5 @@
+import ShipshapeCore
+
 /// What the gateway knows about a request when it decides.
 public struct RateLimitRequest: Sendable {
     /// The HTTP method, upper case.
@@ -24,26 +26,11 @@ public struct RateLimitRequest: Sendable {
         self.headers = headers
     }
 
-    /// The first value of header `name` (lower case ASCII expected), compared case-insensitively.
+    /// The first value of header `name`, compared case-insensitively.
     func header(_ lowercasedName: String) -> String? {
-        for field in headers where Self.asciiCaseInsensitiveEquals(field.name, lowercasedName) {
+        for field in headers where field.name.equalsIgnoringASCIICase(lowercasedName) {
             return field.value
         }
         return nil
     }
-
-    /// ASCII case-insensitive equality without allocating lowercased copies.
-    static func asciiCaseInsensitiveEquals(_ candidate: String, _ lowercased: String) -> Bool {
-        let left = candidate.utf8
-        let right = lowercased.utf8
-        guard left.count == right.count else { return false }
-        for (a, b) in zip(left, right) where a != b {
-            let folded = (a >= UInt8(ascii: "A") && a <= UInt8(ascii: "Z")) ? a | asciiCaseBit : a
-            if folded != b { return false }
-        }
-        return true
-    }
-
-    /// The bit that separates upper from lower case ASCII letters.
-    static let asciiCaseBit: UInt8 = 0x20
 }

@@ -36,6 +36,16 @@ extension RateLimitTestSuite {
             [("Authorization", "Bearer \(token)")]
         }
 
+        /// A limiter for `policy` verifying with an HS256 secret kept in `directory`, and a signer with that secret.
+        static func hmacLimiter(in directory: TemporaryDirectory) async throws -> (RateLimiter, JWTKeyCollection) {
+            let secret = "a-shared-secret-of-at-least-32-bytes"
+            let secretFile = try directory.write("secret.txt", secret)
+            let limiter = try Fixtures.limiter([policy], clock: ManualClock(), jwt: .init(hmacSecretFiles: [secretFile]))
+            let signer = JWTKeyCollection()
+            await signer.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
+            return (limiter, signer)
+        }
+
         @Test("HS256: a valid token buys its subject's quota; a forged one falls back to the IP key")
         func hmac() async throws {
             let directory = try TemporaryDirectory(prefix: "jwt")
@@ -73,11 +83,8 @@ extension RateLimitTestSuite {
         @Test("an expired token falls back to the IP key")
         func expired() async throws {
             let directory = try TemporaryDirectory(prefix: "jwt")
-            let secretFile = "\(directory.path)/secret.txt"
-            try "a-shared-secret-of-at-least-32-bytes".write(toFile: secretFile, atomically: true, encoding: .utf8)
-            let limiter = try Fixtures.limiter([Self.policy], clock: ManualClock(), jwt: .init(hmacSecretFiles: [secretFile]))
-            let signer = JWTKeyCollection()
-            await signer.add(hmac: "a-shared-secret-of-at-least-32-bytes", digestAlgorithm: .sha256)
+            defer { directory.remove() }
+            let (limiter, signer) = try await Self.hmacLimiter(in: directory)
             let stale = try await signer.sign(UserToken(sub: "carol", expiresIn: -3600))
             let fresh = try await signer.sign(UserToken(sub: "carol"))
             #expect(try await limiter.allowedCount(of: Fixtures.request("/api/", ip: "192.0.2.1", headers: Self.bearer(stale)), count: 4) == 3)
@@ -88,11 +95,7 @@ extension RateLimitTestSuite {
         func verifiedTokenExpires() async throws {
             let directory = try TemporaryDirectory(prefix: "jwt")
             defer { directory.remove() }
-            let secretFile = "\(directory.path)/secret.txt"
-            try "a-shared-secret-of-at-least-32-bytes".write(toFile: secretFile, atomically: true, encoding: .utf8)
-            let limiter = try Fixtures.limiter([Self.policy], clock: ManualClock(), jwt: .init(hmacSecretFiles: [secretFile]))
-            let signer = JWTKeyCollection()
-            await signer.add(hmac: "a-shared-secret-of-at-least-32-bytes", digestAlgorithm: .sha256)
+            let (limiter, signer) = try await Self.hmacLimiter(in: directory)
             // Expired 58 s ago: still inside the 60 s leeway for two more seconds.
             let ending = try await signer.sign(UserToken(sub: "dora", expiresIn: -58))
             let first = Fixtures.request("/api/", ip: "192.0.2.10", headers: Self.bearer(ending))

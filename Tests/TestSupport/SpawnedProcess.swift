@@ -1,4 +1,5 @@
 import Foundation
+import ShipshapeCore
 
 /// A child process started with posix_spawn and reaped with waitpid. Tests use it instead of Foundation's
 /// `Process`, which on this platform can miss a child's exit when many threads run (the child stays a zombie
@@ -35,21 +36,9 @@ public final class SpawnedProcess: Sendable {
             for pointer in argv { free(pointer) }
             for pointer in envp { free(pointer) }
         }
-        // An empty signal mask and default handlers: the spawning thread may block signals (the child would
-        // then ignore SIGTERM) and the test process ignores SIGPIPE.
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        var emptyMask = sigset_t()
-        sigemptyset(&emptyMask)
-        posix_spawnattr_setsigmask(&attributes, &emptyMask)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signal in [SIGPIPE, SIGTERM, SIGINT, SIGHUP] { sigaddset(&defaults, signal) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
         var child: pid_t = 0
-        let result = posix_spawn(&child, command[0], &actions, &attributes, &argv, &envp)
+        // An empty signal mask and default handlers: the spawning thread may block SIGTERM.
+        let result = SpawnAttributes.with { attributes in posix_spawn(&child, command[0], &actions, &attributes, &argv, &envp) }
         guard result == 0 else {
             throw TestSupportError(message: "cannot start \(arguments.first ?? "?"): error \(result)")
         }

@@ -205,22 +205,6 @@ public final class ManagedProcess: Sendable {
         }
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
 
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        // Its own process group so a stop reaches its children; default signal handling and an empty mask,
-        // because this process ignores SIGPIPE and children would inherit that.
-        posix_spawnattr_setflags(
-            &attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        posix_spawnattr_setpgroup(&attributes, 0)
-        var emptyMask = sigset_t()
-        sigemptyset(&emptyMask)
-        posix_spawnattr_setsigmask(&attributes, &emptyMask)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signal in [SIGPIPE, SIGTERM, SIGINT, SIGHUP] { sigaddset(&defaults, signal) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-
         // posix_spawn_file_actions_addchdir_np is not visible to Swift either: a shell changes directory and
         // then execs the command, so the pid is still the command's own.
         let launched =
@@ -229,7 +213,10 @@ public final class ManagedProcess: Sendable {
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { for pointer in argv + envp { free(pointer) } }
         var pid: pid_t = 0
-        let result = posix_spawnp(&pid, launched[0], &actions, &attributes, argv, envp)
+        // Its own process group so a stop reaches its children.
+        let result = SpawnAttributes.with(ownProcessGroup: true) { attributes in
+            posix_spawnp(&pid, launched[0], &actions, &attributes, argv, envp)
+        }
         guard result == 0 else { throw startFailure(arguments, reason: String(cString: strerror(result))) }
         let log: LogSource
         switch output {

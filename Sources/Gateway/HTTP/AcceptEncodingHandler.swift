@@ -44,9 +44,16 @@ final class AcceptEncodingHandler: ChannelInboundHandler, RemovableChannelHandle
             return
         }
         let codings = tokens.map(AcceptedCoding.init)
-        let acceptsGzip = codings.contains { $0?.isAccepted == true && $0?.name.equalsIgnoringASCIICase("gzip") == true }
-        let namesDeflate = codings.contains { $0?.name.equalsIgnoringASCIICase("deflate") == true }
-        let acceptsDeflate = codings.contains { $0?.isAccepted == true && $0?.name.equalsIgnoringASCIICase("deflate") == true }
+        // One pass: what is accepted, whether deflate is named at all, and whether any name needs lowercasing
+        // (NIO's compressor matches names case-sensitively, though they are case-insensitive: RFC 9110 §8.4.1).
+        var acceptsGzip = false, acceptsDeflate = false, namesDeflate = false, uppercase = false
+        for case let coding? in codings {
+            let isDeflate = coding.name.equalsIgnoringASCIICase("deflate")
+            namesDeflate = namesDeflate || isDeflate
+            acceptsDeflate = acceptsDeflate || (isDeflate && coding.isAccepted)
+            acceptsGzip = acceptsGzip || (coding.isAccepted && coding.name.equalsIgnoringASCIICase("gzip"))
+            uppercase = uppercase || coding.name.utf8.contains { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }
+        }
         if !compressorAdded, quiet, acceptsGzip || acceptsDeflate {
             // Added right after this handler, before the head goes on, so the compressor sees this request.
             let minimum = minimumSize
@@ -60,9 +67,7 @@ final class AcceptEncodingHandler: ChannelInboundHandler, RemovableChannelHandle
                 context.fireErrorCaught(error)
             }
         }
-        // NIO's compressor matches coding names case-sensitively, while they are case-insensitive (RFC 9110
-        // §8.4.1): uppercase names are lowercased on the way.
-        let uppercase = codings.contains { $0?.name.utf8.contains { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") } == true }
+        // With gzip accepted, deflate is dropped so the compressor picks gzip; uppercase names are lowercased.
         if (acceptsGzip && namesDeflate) || uppercase {
             let kept = zip(tokens, codings).compactMap { token, coding -> String? in
                 guard let coding, !(acceptsGzip && coding.name.equalsIgnoringASCIICase("deflate")) else { return nil }

@@ -16,14 +16,6 @@ enum HeaderName {
         }
     }
 
-    /// Whether two header names are equal ignoring ASCII case (lengths are compared first, in O(1)).
-    static func equal(_ first: String, _ second: String) -> Bool {
-        guard first.utf8.count == second.utf8.count else { return false }
-        return zip(first.utf8, second.utf8).allSatisfy { one, other in
-            one == other || (one | 0x20 == other | 0x20 && (one | 0x20) >= UInt8(ascii: "a") && (one | 0x20) <= UInt8(ascii: "z"))
-        }
-    }
-
     /// Whether any header in `headers` has one of the names in `keys` (lowercase ASCII), in one pass.
     static func containsAny(_ headers: HTTPHeaders, _ keys: [[UInt8]]) -> Bool {
         headers.contains { name, _ in keys.contains { matches(name, $0) } }

@@ -132,7 +132,7 @@ final class JWTVerifier: Sendable {
         guard let value = request.header("authorization") else { return nil }
         let prefix = "bearer "
         guard value.utf8.count > prefix.utf8.count,
-            RateLimitRequest.asciiCaseInsensitiveEquals(String(value.prefix(prefix.count)), prefix)
+            value.prefix(prefix.count).equalsIgnoringASCIICase(prefix)
         else { return nil }
         let token = value.dropFirst(prefix.count).trimmingHTTPWhitespace()
         return token.isEmpty ? nil : String(token)

@@ -17,18 +17,26 @@ extension StringProtocol {
         return Substring(bytes[start..<end])
     }
 
-    /// Whether the text equals `lowercase` ignoring ASCII case; `lowercase` must be lowercase ASCII.
-    public func equalsIgnoringASCIICase(_ lowercase: StaticString) -> Bool {
-        let expected = UnsafeBufferPointer(start: lowercase.utf8Start, count: lowercase.utf8CodeUnitCount)
-        guard utf8.count == expected.count else { return false }
-        return zip(utf8, expected).allSatisfy { byte, wanted in
-            (byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte) == wanted
+    /// Whether the text equals `other` ignoring ASCII case (header names, content codings), without
+    /// allocating lowercased copies.
+    @inlinable
+    public func equalsIgnoringASCIICase(_ other: some StringProtocol) -> Bool {
+        guard utf8.count == other.utf8.count else { return false }
+        for (one, two) in zip(utf8, other.utf8) where one != two {
+            guard foldingASCIICase(one) == foldingASCIICase(two) else { return false }
         }
+        return true
     }
 }
 
 @inline(__always)
 private func isHTTPWhitespace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
+
+/// `byte` with an ASCII capital letter turned into its lowercase.
+@inlinable
+func foldingASCIICase(_ byte: UInt8) -> UInt8 {
+    byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
+}
 
 /// One element of an `Accept-Encoding` header (RFC 9110 §12.5.3), e.g. `gzip;q=0.8`.
 public struct AcceptedCoding: Sendable, Equatable {
