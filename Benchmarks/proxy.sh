@@ -6,7 +6,8 @@
 # requests/s a lot and CPU per request much less, so the CPU ratio is the steadier comparison.
 #
 # nio_floor is Benchmarks/ProxyFloorBenchmark: the smallest proxy SwiftNIO makes possible, for how much of the
-# gap to nginx is the framework's own cost.
+# gap to nginx is the framework's own cost. nio_tcp_floor is the same program copying bytes without parsing HTTP
+# (FLOOR_TCP=1): the bound for any proxy on NIO's channels, whatever HTTP codec it used.
 #
 # Usage: Benchmarks/proxy.sh [seconds-per-run] [rounds]     (defaults: 8 s, 3 rounds; medians are reported)
 set -euo pipefail
@@ -169,8 +170,12 @@ wait_port "http://127.0.0.1:$bare_plain/index.html"
 floor_port=$(free_port)
 "$floor_bin" "$floor_port" "$upstream_port" &
 pids+=($!); floor_pid=$!
+tcp_floor_port=$(free_port)
+FLOOR_TCP=1 "$floor_bin" "$tcp_floor_port" "$upstream_port" &
+pids+=($!); tcp_floor_pid=$!
 wait_port "http://127.0.0.1:$limited_plain/index.html"
 wait_port "http://127.0.0.1:$floor_port/index.html"
+wait_port "http://127.0.0.1:$tcp_floor_port/index.html"
 
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 # One wrk run against a server process: prints "requests_per_second p99_ms cpu_microseconds_per_request".
@@ -187,10 +192,11 @@ load() { # url, pid
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
 declare -A rps p99 cpu
-names="nginx_bare nio_floor shipshape_bare nginx_full shipshape_full nginx_https shipshape_https shipshape_limited"
+names="nginx_bare nio_tcp_floor nio_floor shipshape_bare nginx_full shipshape_full nginx_https shipshape_https shipshape_limited"
 for name in $names; do rps[$name]=""; p99[$name]=""; cpu[$name]=""; done
 for round in $(seq "$rounds"); do
   for pair in "nginx_bare http://127.0.0.1:$anchor_http/index.html $anchor_pid" \
+              "nio_tcp_floor http://127.0.0.1:$tcp_floor_port/index.html $tcp_floor_pid" \
               "nio_floor http://127.0.0.1:$floor_port/index.html $floor_pid" \
               "shipshape_bare http://127.0.0.1:$bare_plain/index.html $bare_pid" \
               "nginx_full http://127.0.0.1:$anchor_full/index.html $anchor_pid" \
@@ -218,6 +224,7 @@ ratio() { # label, shipshape, nginx
 }
 ratio "plain HTTP, proxying only (shipshape/nginx)" shipshape_bare nginx_bare
 ratio "plain HTTP, bare NIO proxy floor (floor/nginx)" nio_floor nginx_bare
+ratio "plain HTTP, bytes copied, no HTTP (tcp floor/nginx)" nio_tcp_floor nginx_bare
 ratio "plain HTTP, proxying only (shipshape/floor)" shipshape_bare nio_floor
 ratio "plain HTTP, log+headers+ids (shipshape/nginx)" shipshape_full nginx_full
 ratio "TLS 1.3, log+headers+ids (shipshape/nginx)" shipshape_https nginx_https

@@ -1,10 +1,15 @@
 // The smallest HTTP/1.1 reverse proxy SwiftNIO makes possible: NIO's server pipeline (encoder, decoder,
-// pipelining handler) to the client, one keep-alive upstream connection per client connection, every part
+// pipelining handler) to the client, NIO's client pipeline to the upstream (without the outbound header validator,
+// as in the gateway), one keep-alive upstream connection per client connection, every part
 // forwarded as it is. No routing, headers, limits, logs or metrics. `Benchmarks/proxy.sh` runs it beside the
 // gateway and nginx to show how much of the gap to nginx is SwiftNIO's own per-request cost.
 //
 // Usage: ProxyFloorBenchmark LISTEN_PORT UPSTREAM_PORT   (serves 127.0.0.1 on one event loop thread)
 //        FLOOR_NO_PIPELINING=1 leaves NIO's pipelining handler out (it holds reads while a response is due)
+//        FLOOR_TCP=1 parses nothing: bytes are copied between the client and its upstream connection as they come,
+//        the bound for any HTTP proxy on NIO's channels, whatever its codec (it cannot route, check or rewrite)
+//        FLOOR_RAW_RESPONSE=1 parses requests with NIO but copies the upstream's response bytes to the client
+//        unparsed: what NIO's response decoder and encoder cost (not a working proxy: it never frames a response)
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -28,7 +33,7 @@ final class ClientSide: ChannelInboundHandler {
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers(enableOutboundHeaderValidation: false)
                     try channel.pipeline.syncOperations.addHandler(UpstreamSide(client: client.value.0))
                 }
             }
@@ -89,6 +94,117 @@ final class UpstreamSide: ChannelInboundHandler {
     }
 }
 
+/// For `FLOOR_RAW_RESPONSE`: the client's requests go out through NIO's request encoder, the answers come back as bytes.
+final class RawResponseClientSide: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+
+    private let upstreamPort: Int
+    private var upstream: (any Channel)?
+    private var waiting: [HTTPClientRequestPart] = []
+
+    init(upstreamPort: Int) { self.upstreamPort = upstreamPort }
+
+    func channelActive(context: ChannelHandlerContext) {
+        let client = NIOLoopBound((context, self), eventLoop: context.eventLoop)
+        let clientChannel = context.channel
+        ClientBootstrap(group: context.eventLoop)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(HTTPRequestEncoder())
+                    try channel.pipeline.syncOperations.addHandler(BytePipe(upstreamPort: nil, peer: clientChannel))
+                }
+            }
+            .connect(host: "127.0.0.1", port: upstreamPort)
+            .whenComplete { result in
+                let (context, handler) = client.value
+                switch result {
+                case .success(let channel):
+                    handler.upstream = channel
+                    for part in handler.waiting { channel.write(part, promise: nil) }
+                    handler.waiting.removeAll()
+                    channel.flush()
+                case .failure:
+                    context.close(promise: nil)
+                }
+            }
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let part: HTTPClientRequestPart
+        switch unwrapInboundIn(data) {
+        case .head(let head): part = .head(head)
+        case .body(let body): part = .body(.byteBuffer(body))
+        case .end(let trailers): part = .end(trailers)
+        }
+        guard let upstream else { return waiting.append(part) }
+        if case .end = part {
+            upstream.writeAndFlush(part, promise: nil)
+        } else {
+            upstream.write(part, promise: nil)
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        upstream?.close(promise: nil)
+    }
+}
+
+/// Copies bytes from one connection to its peer, for `FLOOR_TCP`.
+final class BytePipe: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let upstreamPort: Int?
+    var peer: (any Channel)?
+    private var waiting: [ByteBuffer] = []
+
+    /// `upstreamPort` for the client's side, which opens the upstream connection; nil for the upstream's side.
+    init(upstreamPort: Int?, peer: (any Channel)? = nil) {
+        self.upstreamPort = upstreamPort
+        self.peer = peer
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        if let upstreamPort {
+            let client = NIOLoopBound((context, self), eventLoop: context.eventLoop)
+            let clientChannel = context.channel
+            ClientBootstrap(group: context.eventLoop)
+                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(BytePipe(upstreamPort: nil, peer: clientChannel))
+                    }
+                }
+                .connect(host: "127.0.0.1", port: upstreamPort)
+                .whenComplete { result in
+                    let (context, handler) = client.value
+                    switch result {
+                    case .success(let channel):
+                        handler.peer = channel
+                        for buffer in handler.waiting { channel.write(buffer, promise: nil) }
+                        handler.waiting.removeAll()
+                        channel.flush()
+                    case .failure:
+                        context.close(promise: nil)
+                    }
+                }
+        }
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = unwrapInboundIn(data)
+        guard let peer else { return waiting.append(buffer) }
+        peer.writeAndFlush(buffer, promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        peer?.close(promise: nil)
+    }
+}
+
 let arguments = CommandLine.arguments
 guard arguments.count == 3, let listenPort = Int(arguments[1]), let upstreamPort = Int(arguments[2]) else {
     fatalError("usage: ProxyFloorBenchmark LISTEN_PORT UPSTREAM_PORT")
@@ -100,6 +216,13 @@ let server = try await ServerBootstrap(group: group)
     .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
     .childChannelInitializer { channel in
         channel.eventLoop.makeCompletedFuture {
+            if getenv("FLOOR_RAW_RESPONSE") != nil {
+                try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(HTTPRequestDecoder()))
+                return try channel.pipeline.syncOperations.addHandler(RawResponseClientSide(upstreamPort: upstreamPort))
+            }
+            if getenv("FLOOR_TCP") != nil {
+                return try channel.pipeline.syncOperations.addHandler(BytePipe(upstreamPort: upstreamPort))
+            }
             try channel.pipeline.syncOperations.configureHTTPServerPipeline(withPipeliningAssistance: getenv("FLOOR_NO_PIPELINING") == nil)
             try channel.pipeline.syncOperations.addHandler(ClientSide(upstreamPort: upstreamPort))
         }
