@@ -87,35 +87,41 @@ public enum ProcessRunner {
         (try? run(["sh", "-c", "command -v \(program)"]).status) == 0
     }
 
-    /// Ports already handed out in this test process: once released, a port can come back from the kernel's next
-    /// bind to port 0, and two servers of concurrent tests would then race for it.
+    /// Ports already handed out in this test process: two servers of concurrent tests must not race for one.
     private static let handedOut = Mutex(Set<Int>())
 
     /// A free TCP port on loopback (bound and released; fine for servers started right after), never one this
-    /// process handed out before.
+    /// process handed out before. It is taken below the kernel's ephemeral range: a port from that range (what
+    /// binding port 0 gives) can be taken by any outgoing connection of a test running meanwhile before the
+    /// server that was meant to get it binds it.
     public static func freePort() throws -> Int {
-        for _ in 0..<100 {
-            let port = try unusedPort()
+        let ephemeralStart = ephemeralRangeStart()
+        for _ in 0..<200 {
+            let port = Int.random(in: 10_000..<ephemeralStart)
+            guard canBind(port) else { continue }
             if handedOut.withLock({ $0.insert(port).inserted }) { return port }
         }
-        throw TestSupportError(message: "cannot find a port not handed out before")
+        throw TestSupportError(message: "cannot find a free port below \(ephemeralStart)")
     }
 
-    private static func unusedPort() throws -> Int {
+    /// The first port of `net.ipv4.ip_local_port_range` (32768 unless changed).
+    private static func ephemeralRangeStart() -> Int {
+        let text = (try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8)) ?? ""
+        let start = text.split(whereSeparator: \.isWhitespace).first.flatMap { Int($0) } ?? 32768
+        return max(start, 12_000)
+    }
+
+    private static func canBind(_ port: Int) -> Bool {
         let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(socket) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                bind(socket, pointer, length) == 0 && getsockname(socket, pointer, &length) == 0
-            }
+        address.sin_port = UInt16(port).bigEndian
+        let length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        return withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) == 0 }
         }
-        guard bound else { throw TestSupportError(message: "cannot find a free port") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }
 

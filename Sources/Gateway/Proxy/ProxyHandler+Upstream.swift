@@ -170,14 +170,17 @@ extension ProxyHandler: UpstreamResponseDelegate {
             return
         }
         // A reused keep-alive connection the upstream closed meanwhile: retry once on a fresh one, if nothing
-        // of the body had to be streamed yet.
-        if lease?.reused == true, !exchange.bodyForwarded, exchange.requestEnded, !exchange.retried {
+        // of the body had to be streamed yet. An upstream that answered something unreadable is not asked again.
+        let malformed = error is HTTPParserError
+        if lease?.reused == true, !malformed, !exchange.bodyForwarded, exchange.requestEnded, !exchange.retried {
             exchange.retried = true
             exchange.buffered = [.end(nil)]
             connect(exchange, context: context, fresh: true)
             return
         }
-        respond(.badGateway, exchange: exchange, context: context, forceClose: !exchange.requestEnded)
+        respond(
+            malformed ? .malformedUpstreamResponse : .badGateway, exchange: exchange, context: context,
+            forceClose: !exchange.requestEnded)
     }
 
     func upstreamWritabilityChanged(isWritable: Bool) {
