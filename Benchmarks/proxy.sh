@@ -7,7 +7,9 @@
 #
 # nio_floor is Benchmarks/ProxyFloorBenchmark: the smallest proxy SwiftNIO makes possible, for how much of the
 # gap to nginx is the framework's own cost. nio_tcp_floor is the same program copying bytes without parsing HTTP
-# (FLOOR_TCP=1): the bound for any proxy on NIO's channels, whatever HTTP codec it used.
+# (FLOOR_TCP=1): the bound for any proxy on NIO's channels, whatever HTTP codec it used. nio_raw_response parses
+# requests with NIO's codec and copies the responses' bytes back unparsed (FLOOR_RAW_RESPONSE=1): what NIO's
+# response decoding and encoding cost (it is not a usable proxy, but wrk's keep-alive requests work through it).
 #
 # Usage: Benchmarks/proxy.sh [seconds-per-run] [rounds]     (defaults: 8 s, 3 rounds; medians are reported)
 set -euo pipefail
@@ -173,9 +175,13 @@ pids+=($!); floor_pid=$!
 tcp_floor_port=$(free_port)
 FLOOR_TCP=1 "$floor_bin" "$tcp_floor_port" "$upstream_port" &
 pids+=($!); tcp_floor_pid=$!
+raw_floor_port=$(free_port)
+FLOOR_RAW_RESPONSE=1 "$floor_bin" "$raw_floor_port" "$upstream_port" &
+pids+=($!); raw_floor_pid=$!
 wait_port "http://127.0.0.1:$limited_plain/index.html"
 wait_port "http://127.0.0.1:$floor_port/index.html"
 wait_port "http://127.0.0.1:$tcp_floor_port/index.html"
+wait_port "http://127.0.0.1:$raw_floor_port/index.html"
 
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 # One wrk run against a server process: prints "requests_per_second p99_ms cpu_microseconds_per_request".
@@ -192,11 +198,12 @@ load() { # url, pid
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
 declare -A rps p99 cpu
-names="nginx_bare nio_tcp_floor nio_floor shipshape_bare nginx_full shipshape_full nginx_https shipshape_https shipshape_limited"
+names="nginx_bare nio_tcp_floor nio_raw_response nio_floor shipshape_bare nginx_full shipshape_full nginx_https shipshape_https shipshape_limited"
 for name in $names; do rps[$name]=""; p99[$name]=""; cpu[$name]=""; done
 for round in $(seq "$rounds"); do
   for pair in "nginx_bare http://127.0.0.1:$anchor_http/index.html $anchor_pid" \
               "nio_tcp_floor http://127.0.0.1:$tcp_floor_port/index.html $tcp_floor_pid" \
+              "nio_raw_response http://127.0.0.1:$raw_floor_port/index.html $raw_floor_pid" \
               "nio_floor http://127.0.0.1:$floor_port/index.html $floor_pid" \
               "shipshape_bare http://127.0.0.1:$bare_plain/index.html $bare_pid" \
               "nginx_full http://127.0.0.1:$anchor_full/index.html $anchor_pid" \
@@ -225,6 +232,7 @@ ratio() { # label, shipshape, nginx
 ratio "plain HTTP, proxying only (shipshape/nginx)" shipshape_bare nginx_bare
 ratio "plain HTTP, bare NIO proxy floor (floor/nginx)" nio_floor nginx_bare
 ratio "plain HTTP, bytes copied, no HTTP (tcp floor/nginx)" nio_tcp_floor nginx_bare
+ratio "plain HTTP, responses unparsed (raw/nginx)" nio_raw_response nginx_bare
 ratio "plain HTTP, proxying only (shipshape/floor)" shipshape_bare nio_floor
 ratio "plain HTTP, log+headers+ids (shipshape/nginx)" shipshape_full nginx_full
 ratio "TLS 1.3, log+headers+ids (shipshape/nginx)" shipshape_https nginx_https
