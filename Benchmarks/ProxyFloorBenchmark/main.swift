@@ -21,20 +21,32 @@ final class ClientSide: ChannelInboundHandler {
     typealias OutboundOut = HTTPServerResponsePart
 
     private let upstreamPort: Int
+    /// For `FLOOR_RAW_RESPONSE`: the upstream's bytes go back to the client as they come, unparsed.
+    private let rawResponses: Bool
     private var upstream: (any Channel)?
     /// Parts that arrived before the upstream connection was up.
     private var waiting: [HTTPClientRequestPart] = []
 
-    init(upstreamPort: Int) { self.upstreamPort = upstreamPort }
+    init(upstreamPort: Int, rawResponses: Bool = false) {
+        self.upstreamPort = upstreamPort
+        self.rawResponses = rawResponses
+    }
 
     func channelActive(context: ChannelHandlerContext) {
         let client = NIOLoopBound((context, self), eventLoop: context.eventLoop)
+        let (clientChannel, rawResponses) = (context.channel, self.rawResponses)
         ClientBootstrap(group: context.eventLoop)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers(enableOutboundHeaderValidation: false)
-                    try channel.pipeline.syncOperations.addHandler(UpstreamSide(client: client.value.0))
+                    let operations = channel.pipeline.syncOperations
+                    if rawResponses {
+                        try operations.addHandler(HTTPRequestEncoder())
+                        try operations.addHandler(BytePipe(upstreamPort: nil, peer: clientChannel))
+                    } else {
+                        try operations.addHTTPClientHandlers(enableOutboundHeaderValidation: false)
+                        try operations.addHandler(UpstreamSide(client: client.value.0))
+                    }
                 }
             }
             .connect(host: "127.0.0.1", port: upstreamPort)
@@ -91,63 +103,6 @@ final class UpstreamSide: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         client.close(promise: nil)
-    }
-}
-
-/// For `FLOOR_RAW_RESPONSE`: the client's requests go out through NIO's request encoder, the answers come back as bytes.
-final class RawResponseClientSide: ChannelInboundHandler {
-    typealias InboundIn = HTTPServerRequestPart
-
-    private let upstreamPort: Int
-    private var upstream: (any Channel)?
-    private var waiting: [HTTPClientRequestPart] = []
-
-    init(upstreamPort: Int) { self.upstreamPort = upstreamPort }
-
-    func channelActive(context: ChannelHandlerContext) {
-        let client = NIOLoopBound((context, self), eventLoop: context.eventLoop)
-        let clientChannel = context.channel
-        ClientBootstrap(group: context.eventLoop)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(HTTPRequestEncoder())
-                    try channel.pipeline.syncOperations.addHandler(BytePipe(upstreamPort: nil, peer: clientChannel))
-                }
-            }
-            .connect(host: "127.0.0.1", port: upstreamPort)
-            .whenComplete { result in
-                let (context, handler) = client.value
-                switch result {
-                case .success(let channel):
-                    handler.upstream = channel
-                    for part in handler.waiting { channel.write(part, promise: nil) }
-                    handler.waiting.removeAll()
-                    channel.flush()
-                case .failure:
-                    context.close(promise: nil)
-                }
-            }
-        context.fireChannelActive()
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let part: HTTPClientRequestPart
-        switch unwrapInboundIn(data) {
-        case .head(let head): part = .head(head)
-        case .body(let body): part = .body(.byteBuffer(body))
-        case .end(let trailers): part = .end(trailers)
-        }
-        guard let upstream else { return waiting.append(part) }
-        if case .end = part {
-            upstream.writeAndFlush(part, promise: nil)
-        } else {
-            upstream.write(part, promise: nil)
-        }
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        upstream?.close(promise: nil)
     }
 }
 
@@ -218,7 +173,7 @@ let server = try await ServerBootstrap(group: group)
         channel.eventLoop.makeCompletedFuture {
             if getenv("FLOOR_RAW_RESPONSE") != nil {
                 try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(HTTPRequestDecoder()))
-                return try channel.pipeline.syncOperations.addHandler(RawResponseClientSide(upstreamPort: upstreamPort))
+                return try channel.pipeline.syncOperations.addHandler(ClientSide(upstreamPort: upstreamPort, rawResponses: true))
             }
             if getenv("FLOOR_TCP") != nil {
                 return try channel.pipeline.syncOperations.addHandler(BytePipe(upstreamPort: upstreamPort))
