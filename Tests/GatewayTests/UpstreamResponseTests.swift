@@ -74,10 +74,16 @@ struct UpstreamResponseTests {
             "HTTP/1.1 200 OK\r\nBad Name: x\r\nContent-Length: 2\r\n\r\nok",  // space in a name
         ]
         let badChunk = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\nzz\r\nsmuggled\r\n0\r\n\r\n"
+        // The first malformed answer comes on a connection a good answer left open for reuse: the request is not
+        // sent again on a fresh one (it would take the next scripted answer).
         let upstream = ScriptedUpstream(
-            malformed.map { .pieces($0) } + [.pieces(badChunk), .pieces("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\ngood")])
+            [.pieces("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfirst")] + malformed.map { .pieces($0) }
+                + [.pieces(badChunk), .pieces("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\ngood")])
         try await withGateway(upstream) { gateway in
-            for text in malformed {
+            // One client connection, so one event loop and its pooled upstream connection.
+            let reused = try await ProcessRunner.run(["curl", "-s", "--max-time", "10", "\(gateway.http)/", "\(gateway.http)/"])
+            #expect(reused.stdout.hasPrefix("first") && reused.stdout.contains("the upstream's response was malformed"))
+            for text in malformed.dropFirst() {
                 let response = try await CurlResponse.run(["\(gateway.http)/"])
                 #expect(response.status == 502, "\(text.debugDescription)")
                 #expect(response.body.contains(#""error":"bad_gateway""#))
@@ -91,6 +97,30 @@ struct UpstreamResponseTests {
             let good = try await CurlResponse.run(["\(gateway.http)/"])
             #expect(good.body == "good")
             #expect(upstream.connections == malformed.count + 2, "every malformed answer ended its connection")
+        }
+    }
+
+    @Test("a kept-alive connection the upstream closes without answering: a GET is sent again on a fresh one, a POST is not")
+    func staleConnectionRetry() async throws {
+        let upstream = ScriptedUpstream([
+            .pieces("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfirst"),
+            .pieces("", thenClose: true),  // the GET on the kept-alive connection
+            .pieces("HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\nretried"),
+            .pieces("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nthird"),
+            .pieces("", thenClose: true),  // the POST on the kept-alive connection
+            .pieces("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nlast"),
+        ])
+        try await withGateway(upstream) { gateway in
+            // One client connection each time, so one event loop and its pooled upstream connection.
+            let get = try await ProcessRunner.run(["curl", "-s", "--max-time", "10", "\(gateway.http)/", "\(gateway.http)/"])
+            #expect(get.stdout == "firstretried")
+            #expect(upstream.connections == 2)
+            let post = try await ProcessRunner.run([
+                "curl", "-s", "--max-time", "10", "\(gateway.http)/",
+                "--next", "-s", "--max-time", "10", "-d", "", "\(gateway.http)/",  // a POST with Content-Length: 0
+            ])
+            #expect(post.stdout.hasPrefix("third") && post.stdout.contains(#""error":"bad_gateway""#), "\(post.stdout)")
+            #expect(try await CurlResponse.run(["\(gateway.http)/"]).body == "last", "the POST was not sent again")
         }
     }
 
@@ -219,7 +249,8 @@ final class ScriptedUpstream: Sendable {
     }
 }
 
-/// Answers each request head (requests have no body here) with the upstream's next scripted answer.
+/// Answers each request head with the upstream's next scripted answer. Requests must have no body, or an empty
+/// one framed by `Content-Length: 0`: the end of a chunked body would be taken for another request.
 private final class ScriptedAnswerHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer

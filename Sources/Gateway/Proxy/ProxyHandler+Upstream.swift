@@ -85,7 +85,10 @@ extension ProxyHandler {
         state = .proxying(exchange)
         let channel = lease.channel
         channel.write(HTTPClientRequestPart.head(exchange.upstreamHead), promise: nil)
-        for part in exchange.buffered { channel.write(part, promise: nil) }
+        for part in exchange.buffered {
+            if case .body = part { exchange.bodyForwarded = true }
+            channel.write(part, promise: nil)
+        }
         exchange.buffered.removeAll()
         channel.flush()
         responseTimer?.arm(in: .nanoseconds(runtime.configuration.limits.upstreamTimeout.nanoseconds))
@@ -169,10 +172,13 @@ extension ProxyHandler: UpstreamResponseDelegate {
             context.close(promise: nil)
             return
         }
-        // A reused keep-alive connection the upstream closed meanwhile: retry once on a fresh one, if nothing
-        // of the body had to be streamed yet. An upstream that answered something unreadable is not asked again.
+        // A reused keep-alive connection the upstream closed meanwhile: retry an idempotent request once on a
+        // fresh one, if it had no body (body bytes are not kept). A POST is not sent twice: the upstream may have
+        // acted on it before the connection went. Nor is a request whose answer was unreadable.
         let malformed = error is HTTPParserError
-        if lease?.reused == true, !malformed, !exchange.bodyForwarded, exchange.requestEnded, !exchange.retried {
+        if lease?.reused == true, !malformed, exchange.method.isIdempotent, !exchange.bodyForwarded, exchange.requestEnded,
+            !exchange.retried
+        {
             exchange.retried = true
             exchange.buffered = [.end(nil)]
             connect(exchange, context: context, fresh: true)
@@ -185,5 +191,15 @@ extension ProxyHandler: UpstreamResponseDelegate {
 
     func upstreamWritabilityChanged(isWritable: Bool) {
         if isWritable { resumeReading() }
+    }
+}
+
+extension HTTPMethod {
+    /// Idempotent by definition (RFC 9110 section 9.2.2): sending it twice has the effect of sending it once.
+    var isIdempotent: Bool {
+        switch self {
+        case .GET, .HEAD, .OPTIONS, .TRACE, .PUT, .DELETE: true
+        default: false
+        }
     }
 }

@@ -137,7 +137,8 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             guard let part = acceptBodyPart(part, exchange: exchange, context: context),
                 let lease = exchange.lease
             else { return }
-            exchange.bodyForwarded = true
+            // Only body bytes make a retry unsafe (they are not kept); the end of a request without a body is not.
+            if case .body = part { exchange.bodyForwarded = true }
             lease.channel.write(part, promise: nil)
         case (.responding(let exchange), _):
             if case .end = part { exchange.requestEnded = true }
