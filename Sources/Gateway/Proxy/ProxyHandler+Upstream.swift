@@ -174,8 +174,9 @@ extension ProxyHandler: UpstreamResponseDelegate {
         }
         // A reused keep-alive connection the upstream closed meanwhile: retry an idempotent request once on a
         // fresh one, if it had no body (body bytes are not kept). A POST is not sent twice: the upstream may have
-        // acted on it before the connection went. Nor is a request whose answer was unreadable.
-        let malformed = error is HTTPParserError
+        // acted on it before the connection went (nginx's rule too). Nor is a request whose answer was unreadable.
+        // NIO's decoder reports a connection that closed before any answer as "stream ended at an unexpected time".
+        let malformed = (error as? HTTPParserError).map { $0 != .invalidEOFState } ?? false
         if lease?.reused == true, !malformed, exchange.method.isIdempotent, !exchange.bodyForwarded, exchange.requestEnded,
             !exchange.retried
         {
