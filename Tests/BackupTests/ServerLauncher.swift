@@ -1,28 +1,16 @@
 import Foundation
 import TestSupport
 
-/// Starts the project's server scripts with posix_spawn and waitpid.
+/// Starts the project's server scripts through `ProcessRunner.script` (posix_spawn and waitpid).
 ///
 /// `ExternalServer.postgres()/.redis()` hang in this test target: after the start script exits, Foundation's
 /// `Process` never reaps it (it stays a zombie) when the script leaves a daemon behind, so the tests wait
 /// forever. Spawning and reaping directly avoids that; output goes to a file.
 enum ServerLauncher {
     static func start(_ script: String, _ arguments: [String]) throws -> Int32 {
-        let directory = try TemporaryDirectory(prefix: "launch")
-        defer { directory.remove() }
-        let output = "\(directory.path)/out"
-        let command = "bash \"$0\" \"$@\" >\"\(output)\" 2>&1 </dev/null"
-        let argv = ["/bin/sh", "-c", command, "\(ProcessRunner.packageRoot)/scripts/\(script)"] + arguments
-        var pid: pid_t = 0
-        var cArguments = argv.map { strdup($0) } + [nil]
-        defer { for pointer in cArguments { free(pointer) } }
-        let spawned = posix_spawn(&pid, "/bin/sh", nil, nil, &cArguments, environ)
-        guard spawned == 0 else { throw TestSupportError(message: "cannot spawn scripts/\(script): \(spawned)") }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-        let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
-        guard status == 0, let serverPID = Int32(text.split(separator: "\n").last ?? "") else {
-            throw TestSupportError(message: "scripts/\(script) \(arguments.joined(separator: " ")) failed: \(text)")
+        let text = try ProcessRunner.script(script, arguments: arguments)
+        guard let serverPID = Int32(text.split(separator: "\n").last ?? "") else {
+            throw TestSupportError(message: "scripts/\(script) \(arguments.joined(separator: " ")) printed no pid: \(text)")
         }
         return serverPID
     }

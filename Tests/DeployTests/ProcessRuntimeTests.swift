@@ -17,6 +17,11 @@ struct ProcessRuntimeTests {
             kill(-green.pid, SIGKILL)
         }
         #expect(blue.port != green.port)
+        let range = try String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8)
+        let ephemeralStart = range.split(whereSeparator: \.isWhitespace).first.flatMap { Int($0) } ?? 32768
+        #expect(
+            [blue.port, green.port].allSatisfy { (10_000..<ephemeralStart).contains($0) },
+            "below the ephemeral range, where outgoing connections take their ports")
         #expect(green.arguments.suffix(2) == ["\(green.port)", "2.0.0"])
         try await blue.waitUntilListening(timeout: .seconds(20))
         try await green.waitUntilListening(timeout: .seconds(20))
@@ -72,6 +77,23 @@ struct ProcessRuntimeTests {
         let status = await process.stop(grace: .seconds(5))
         #expect(status == .exited(0))
         #expect(process.recentLog().last == "got TERM")
+    }
+
+    @Test("a started process holds only its input and output, none of this process's sockets")
+    func inheritsNoSockets() async throws {
+        // Like the gateway's client connections: open, and not close-on-exec. A copy in the app's process would
+        // keep a connection the gateway closed open, with no FIN, for as long as the app runs.
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(listener) }
+        let runtime = ProcessRuntime(
+            configuration: .init(command: ["sh", "-c", "ls /proc/$$/fd; exec sleep 300"], logLines: 5))
+        let process = try runtime.start(color: .blue, version: "1")
+        defer { kill(-process.pid, SIGKILL) }
+        for _ in 0..<250 where process.recentLog().count < 3 {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(process.recentLog() == ["0", "1", "2"])
+        await runtime.stop(process)
     }
 
     @Test("kills the whole process group with SIGKILL when SIGTERM is ignored")

@@ -117,14 +117,23 @@ struct CurlResponse {
 }
 
 /// Sends raw bytes over TCP with Python (so tests can write what no HTTP client would) and returns what the
-/// server answered before closing, or what it had sent by `timeout` seconds.
+/// server answered before closing, or what it had sent when a read waited `timeout` seconds for more.
 func rawExchange(port: Int, chunks: [String], pause: Double = 0, timeout: Double = 10) async throws -> String {
+    try await timedRawExchange(port: port, chunks: chunks, pause: pause, timeout: timeout).answer
+}
+
+/// `rawExchange`, also returning the seconds from the client's first byte to the end of the connection. The
+/// client times itself, so a loaded machine's slow start of python does not count.
+func timedRawExchange(
+    port: Int, chunks: [String], pause: Double = 0, timeout: Double = 10
+) async throws -> (answer: String, elapsed: Double) {
     let script = """
         import socket, sys, time, json
         chunks = json.loads(sys.stdin.read()); pause = float(sys.argv[1]); timeout = float(sys.argv[2])
         s = socket.create_connection(("127.0.0.1", int(sys.argv[3])))
         s.settimeout(timeout)
         received = b""
+        started = time.monotonic()
         try:
             for c in chunks:
                 s.sendall(c.encode("latin-1"))
@@ -138,8 +147,14 @@ func rawExchange(port: Int, chunks: [String], pause: Double = 0, timeout: Double
                 received += data
         except (socket.timeout, ConnectionResetError):
             pass
-        sys.stdout.write(received.decode("latin-1"))
+        sys.stdout.write("%.3f\\n" % (time.monotonic() - started) + received.decode("latin-1"))
         """
     let encoded = try JSONSerialization.data(withJSONObject: chunks)
-    return try await ProcessRunner.run(["python3", "-c", script, String(pause), String(timeout), String(port)], input: encoded).stdout
+    let output = try await ProcessRunner.run(
+        ["python3", "-c", script, String(pause), String(timeout), String(port)], input: encoded
+    ).stdout
+    guard let newline = output.firstIndex(of: "\n"), let elapsed = Double(output[..<newline]) else {
+        throw TestSupportError(message: "the raw client printed no timing: \(output)")
+    }
+    return (String(output[output.index(after: newline)...]), elapsed)
 }

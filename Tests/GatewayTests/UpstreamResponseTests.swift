@@ -100,18 +100,27 @@ struct UpstreamResponseTests {
         }
     }
 
-    @Test("a kept-alive connection the upstream closes without answering: the GET is sent again on a fresh one")
+    @Test("a kept-alive connection the upstream closes without answering: a GET is sent again on a fresh one, a POST is not")
     func staleConnectionRetry() async throws {
         let upstream = ScriptedUpstream([
             .pieces("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfirst"),
-            .pieces("", thenClose: true),  // the second GET, on the kept-alive connection
+            .pieces("", thenClose: true),  // the GET on the kept-alive connection
             .pieces("HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\nretried"),
+            .pieces("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nthird"),
+            .pieces("", thenClose: true),  // the POST on the kept-alive connection
+            .pieces("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nlast"),
         ])
         try await withGateway(upstream) { gateway in
-            // One client connection, so one event loop and its pooled upstream connection.
+            // One client connection each time, so one event loop and its pooled upstream connection.
             let get = try await ProcessRunner.run(["curl", "-s", "--max-time", "10", "\(gateway.http)/", "\(gateway.http)/"])
             #expect(get.stdout == "firstretried")
             #expect(upstream.connections == 2)
+            let post = try await ProcessRunner.run([
+                "curl", "-s", "--max-time", "10", "\(gateway.http)/",
+                "--next", "-s", "--max-time", "10", "-d", "", "\(gateway.http)/",  // a POST with Content-Length: 0
+            ])
+            #expect(post.stdout.hasPrefix("third") && post.stdout.contains(#""error":"bad_gateway""#), "\(post.stdout)")
+            #expect(try await CurlResponse.run(["\(gateway.http)/"]).body == "last", "the POST was not sent again")
         }
     }
 

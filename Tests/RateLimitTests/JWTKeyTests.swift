@@ -108,14 +108,14 @@ extension RateLimitTestSuite {
 
         @Test("RS256 and ES256 PEM public keys and a JWKS file verify tokens; other keys do not")
         func publicKeys() async throws {
-            guard Spawn.isInstalled("openssl") else {
+            guard ProcessRunner.isInstalled("openssl") else {
                 Issue.record("openssl is not installed; run scripts/install-ratelimit-deps.sh")
                 return
             }
             let directory = try TemporaryDirectory(prefix: "jwt")
             let rsaPrivate = "\(directory.path)/rsa.pem", rsaPublic = "\(directory.path)/rsa.pub.pem"
-            #expect(try Spawn.run(["openssl", "genrsa", "-out", rsaPrivate, "2048"]).status == 0)
-            #expect(try Spawn.run(["openssl", "rsa", "-in", rsaPrivate, "-pubout", "-out", rsaPublic]).status == 0)
+            #expect(try await ProcessRunner.run(["openssl", "genrsa", "-out", rsaPrivate, "2048"]).status == 0)
+            #expect(try await ProcessRunner.run(["openssl", "rsa", "-in", rsaPrivate, "-pubout", "-out", rsaPublic]).status == 0)
             let ecKey = ES256PrivateKey()
             let ecPublic = "\(directory.path)/ec.pub.pem"
             try ecKey.publicKey.pemRepresentation.write(toFile: ecPublic, atomically: true, encoding: .utf8)

@@ -194,15 +194,15 @@ extension RateLimitTestSuite {
             let logs = LogCapture()
             let limiter = try Self.limiter(port: server.port, logger: logs.logger())
             #expect(try await limiter.decideNow(Fixtures.request("/api/"))?.allowed == true)
-            kill(server.pid, SIGSTOP)
-            defer { kill(server.pid, SIGCONT) }
+            server.process.signal(SIGSTOP)
+            defer { server.process.signal(SIGCONT) }
             let start = ContinuousClock.now
             let decision = try #require(try await limiter.decideNow(Fixtures.request("/api/")))
             #expect(decision.allowed)
             // Bounded by the command timeout, not by Redis: generous for a loaded machine, finite unlike a hang.
             #expect(ContinuousClock.now - start < .seconds(10))
             #expect(logs.records.contains { $0.metadata["error"]?.contains("did not answer within 300 ms") == true })
-            kill(server.pid, SIGCONT)
+            server.process.signal(SIGCONT)
             await limiter.shutdown()
         }
 

@@ -1,4 +1,5 @@
 import Foundation
+import ShipshapeCore
 import Synchronization
 
 /// Runs external programs for tests: servers' start scripts, `curl`, `openssl`, `age`, `pg_dump`.
@@ -62,19 +63,13 @@ public enum ProcessRunner {
         try await offThread { try script(name, arguments: arguments) }
     }
 
-    static func script(_ name: String, arguments: [String]) throws -> String {
+    /// `script` with its arguments as an array.
+    public static func script(_ name: String, arguments: [String]) throws -> String {
         let directory = try TemporaryDirectory(prefix: "script")
         defer { directory.remove() }
         let output = "\(directory.path)/out"
-        let command = "bash \"$0\" \"$@\" >\"\(output)\" 2>&1 </dev/null"
-        let argv = ["/bin/sh", "-c", command, "\(packageRoot)/scripts/\(name)"] + arguments
-        var pid: pid_t = 0
-        var cArguments = argv.map { strdup($0) } + [nil]
-        defer { for pointer in cArguments { free(pointer) } }
-        let spawned = posix_spawn(&pid, "/bin/sh", nil, nil, &cArguments, environ)
-        guard spawned == 0 else { throw TestSupportError(message: "cannot spawn scripts/\(name): \(spawned)") }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        let status = try SpawnedProcess(["bash", "\(packageRoot)/scripts/\(name)"] + arguments, stdout: output, stderr: output)
+            .wait()
         let text = ((try? String(contentsOfFile: output, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         guard status == 0 else {
             throw TestSupportError(message: "scripts/\(name) \(arguments.joined(separator: " ")) failed: \(text)")
@@ -91,37 +86,11 @@ public enum ProcessRunner {
     private static let handedOut = Mutex(Set<Int>())
 
     /// A free TCP port on loopback (bound and released; fine for servers started right after), never one this
-    /// process handed out before. It is taken below the kernel's ephemeral range: a port from that range (what
-    /// binding port 0 gives) can be taken by any outgoing connection of a test running meanwhile before the
-    /// server that was meant to get it binds it.
+    /// process handed out before, from below the kernel's ephemeral range (see `FreePort`).
     public static func freePort() throws -> Int {
-        let ephemeralStart = ephemeralRangeStart()
-        for _ in 0..<200 {
-            let port = Int.random(in: 10_000..<ephemeralStart)
-            guard canBind(port) else { continue }
-            if handedOut.withLock({ $0.insert(port).inserted }) { return port }
-        }
-        throw TestSupportError(message: "cannot find a free port below \(ephemeralStart)")
-    }
-
-    /// The first port of `net.ipv4.ip_local_port_range` (32768 unless changed).
-    private static func ephemeralRangeStart() -> Int {
-        let text = (try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8)) ?? ""
-        let start = text.split(whereSeparator: \.isWhitespace).first.flatMap { Int($0) } ?? 32768
-        return max(start, 12_000)
-    }
-
-    private static func canBind(_ port: Int) -> Bool {
-        let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(socket) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = UInt16(port).bigEndian
-        let length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        return withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) == 0 }
-        }
+        guard let port = FreePort.belowEphemeralRange(accept: { port in handedOut.withLock { $0.insert(port).inserted } })
+        else { throw TestSupportError(message: "cannot find a free port below the ephemeral range") }
+        return port
     }
 }
 

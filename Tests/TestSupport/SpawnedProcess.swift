@@ -19,16 +19,6 @@ public final class SpawnedProcess: Sendable {
         } else if !(arguments.first?.hasPrefix("/") ?? false) {
             command = ["/usr/bin/env"] + arguments
         }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, stdin, O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-        if stderr == stdout {
-            posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        } else {
-            posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-        }
         let merged = ProcessInfo.processInfo.environment.merging(environment ?? [:]) { _, new in new }
         var argv = command.map { strdup($0) } + [nil]
         var envp = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
@@ -37,8 +27,20 @@ public final class SpawnedProcess: Sendable {
             for pointer in envp { free(pointer) }
         }
         var child: pid_t = 0
-        // An empty signal mask and default handlers: the spawning thread may block SIGTERM.
-        let result = SpawnAttributes.with { attributes in posix_spawn(&child, command[0], &actions, &attributes, &argv, &envp) }
+        // Only these three files: a child holding a copy of a socket the gateway under test closed would keep
+        // the connection open (see `SpawnFileActions`). An empty signal mask and default handlers: the spawning
+        // thread may block SIGTERM.
+        let result = SpawnFileActions.with { actions in
+            posix_spawn_file_actions_addopen(&actions, 0, stdin, O_RDONLY, 0)
+            posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+            if stderr == stdout {
+                posix_spawn_file_actions_adddup2(&actions, 1, 2)
+            } else {
+                posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+            }
+        } _: { actions in
+            SpawnAttributes.with { attributes in posix_spawn(&child, command[0], &actions, &attributes, &argv, &envp) }
+        }
         guard result == 0 else {
             throw TestSupportError(message: "cannot start \(arguments.first ?? "?"): error \(result)")
         }

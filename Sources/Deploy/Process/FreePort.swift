@@ -1,30 +1,14 @@
-import Foundation
+import ShipshapeCore
 
-/// Finds a free TCP port on loopback for a new color's process.
-enum FreePort {
-    /// A port the kernel just handed out (bound, read and released). Another program could take it before
-    /// the new process binds it; the health gate then fails and the deploy says so, nothing worse.
+extension FreePort {
+    /// A free port for a new process on `host` (see `FreePort`); a deploy error when none can be found.
     static func find(host: String) throws(DeployError) -> Int {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw failure("socket: \(DeployHistory.errnoText())") }
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr(host == "localhost" ? "127.0.0.1" : host)
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                bind(descriptor, pointer, length) == 0 && getsockname(descriptor, pointer, &length) == 0
-            }
+        guard let port = belowEphemeralRange(host: host) else {
+            throw DeployError(
+                kind: .processFailed,
+                userMessage: "Cannot find a free port for the new process on \(host) between \(lowest) and the "
+                    + "ephemeral range (net.ipv4.ip_local_port_range). Check the host's network setup.")
         }
-        guard bound else { throw failure("bind \(host):0: \(DeployHistory.errnoText())") }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-
-    private static func failure(_ reason: String) -> DeployError {
-        DeployError(
-            kind: .processFailed,
-            userMessage: "Cannot find a free port for the new process (\(reason)). Check the host's network setup.")
+        return port
     }
 }

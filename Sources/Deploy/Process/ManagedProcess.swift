@@ -194,17 +194,6 @@ public final class ManagedProcess: Sendable {
         arguments: [String], environment: [String: String], workingDirectory: String?, output: Output,
         color: DeployColor, version: String, target: HostPort, logLines: Int, tail: LogTail? = nil
     ) throws(DeployError) -> ManagedProcess {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        switch output {
-        case .pipe(let writeEnd): posix_spawn_file_actions_adddup2(&actions, writeEnd, 1)
-        case .file(let path):
-            posix_spawn_file_actions_addopen(&actions, 1, path, O_WRONLY | O_CREAT | O_APPEND, logFileMode)
-        }
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-
         // posix_spawn_file_actions_addchdir_np is not visible to Swift either: a shell changes directory and
         // then execs the command, so the pid is still the command's own.
         let launched =
@@ -213,9 +202,20 @@ public final class ManagedProcess: Sendable {
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { for pointer in argv + envp { free(pointer) } }
         var pid: pid_t = 0
-        // Its own process group so a stop reaches its children.
-        let result = SpawnAttributes.with(ownProcessGroup: true) { attributes in
-            posix_spawnp(&pid, launched[0], &actions, &attributes, argv, envp)
+        // Its own process group so a stop reaches its children; nothing of this process's but the output (the
+        // gateway's sockets, when it runs beside one) is inherited.
+        let result = SpawnFileActions.with { actions in
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+            switch output {
+            case .pipe(let writeEnd): posix_spawn_file_actions_adddup2(&actions, writeEnd, 1)
+            case .file(let path):
+                posix_spawn_file_actions_addopen(&actions, 1, path, O_WRONLY | O_CREAT | O_APPEND, logFileMode)
+            }
+            posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        } _: { actions in
+            SpawnAttributes.with(ownProcessGroup: true) { attributes in
+                posix_spawnp(&pid, launched[0], &actions, &attributes, argv, envp)
+            }
         }
         guard result == 0 else { throw startFailure(arguments, reason: String(cString: strerror(result))) }
         let log: LogSource

@@ -3,22 +3,22 @@ import TestSupport
 
 /// A throwaway `redis-server` in the foreground on a loopback port, owned and reaped by the test.
 struct RedisServer {
-    let pid: pid_t
+    let process: SpawnedProcess
     let port: Int
     let directory: TemporaryDirectory
 
     /// Starts Redis (optionally on a given port, to restart "the same" server) and waits until it answers.
     static func start(port: Int? = nil) throws -> RedisServer {
-        guard Spawn.isInstalled("redis-server"), Spawn.isInstalled("redis-cli") else {
+        guard ProcessRunner.isInstalled("redis-server"), ProcessRunner.isInstalled("redis-cli") else {
             throw TestSupportError(message: "redis-server/redis-cli not installed; run scripts/install-ratelimit-deps.sh")
         }
         let port = try port ?? ProcessRunner.freePort()
         let directory = try TemporaryDirectory(prefix: "redis")
-        let pid = try Spawn.start([
+        let process = try SpawnedProcess([
             "redis-server", "--port", String(port), "--bind", "127.0.0.1", "--dir", directory.path, "--save", "",
             "--appendonly", "no",
         ])
-        let server = RedisServer(pid: pid, port: port, directory: directory)
+        let server = RedisServer(process: process, port: port, directory: directory)
         for _ in 0..<startAttempts {
             if (try? server.cli("PING")) == "PONG" { return server }
             usleep(startPollMicroseconds)
@@ -29,14 +29,15 @@ struct RedisServer {
 
     /// Runs `redis-cli` against this server and returns its output.
     func cli(_ arguments: String...) throws -> String {
-        try Spawn.run(["redis-cli", "-h", "127.0.0.1", "-p", String(port)] + arguments).output
+        try ProcessRunner.run(["redis-cli", "-h", "127.0.0.1", "-p", String(port)] + arguments).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// Stops the server (SIGKILL: the tests want it gone at once, as in a crash) and reaps it.
     func stop() {
-        kill(pid, SIGCONT)
-        kill(pid, SIGKILL)
-        Spawn.wait(pid)
+        process.signal(SIGCONT)
+        process.signal(SIGKILL)
+        process.wait()
         directory.remove()
     }
 
