@@ -9,6 +9,7 @@ final class LogTail: Sendable {
     private struct State {
         var lines: [String] = []
         var partial: [UInt8] = []
+        var ended = false
     }
 
     private let capacity: Int
@@ -30,6 +31,14 @@ final class LogTail: Sendable {
             }
         }
     }
+
+    /// Marks the end of the output: the writing end of the pipe was closed by everyone holding it.
+    func end() {
+        state.withLock { $0.ended = true }
+    }
+
+    /// Whether all the output has been read (a process's last lines can still be in the pipe after it exits).
+    var hasEnded: Bool { state.withLock { $0.ended } }
 
     /// The kept lines, oldest first, including an unfinished last line.
     func lines() -> [String] {

@@ -92,6 +92,21 @@ public final class ManagedProcess: Sendable {
         }
     }
 
+    /// How long an exited process's last output may take to arrive through its pipe. Bounded: a child of
+    /// the process that holds the pipe open would otherwise keep the wait going.
+    static let outputSettleTime: Duration = .seconds(1)
+
+    /// After the process exited: waits until its captured output has been read to the end, so the lines it
+    /// wrote last (often why it exited) are in `recentLog()`.
+    private func outputSettled() async {
+        guard case .captured(let tail) = log else { return }
+        let clock = ContinuousClock()
+        let end = clock.now + Self.outputSettleTime
+        while !tail.hasEnded, clock.now < end {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
     /// Waits until something accepts TCP connections on its port; throws with its last output lines if it
     /// exits first or `timeout` passes.
     public func waitUntilListening(timeout: Duration) async throws(DeployError) {
@@ -99,6 +114,7 @@ public final class ManagedProcess: Sendable {
         let deadline = clock.now + timeout
         while clock.now < deadline {
             if let exit = exitStatus {
+                await outputSettled()
                 throw failure("exited (\(exit)) before listening on \(target)")
             }
             if Self.accepts(target) { return }
@@ -108,9 +124,15 @@ public final class ManagedProcess: Sendable {
     }
 
     /// Stops it: SIGTERM to its process group, SIGKILL if it is still running after `grace`. Returns how
-    /// it ended.
+    /// it ended, once its output has been read to the end.
     @discardableResult
     public func stop(grace: Duration) async -> ExitStatus {
+        let exit = await terminate(grace: grace)
+        await outputSettled()
+        return exit
+    }
+
+    private func terminate(grace: Duration) async -> ExitStatus {
         if let exit = exitStatus { return exit }
         kill(-pid, SIGTERM)
         let clock = ContinuousClock()
@@ -237,6 +259,7 @@ public final class ManagedProcess: Sendable {
         defer {
             buffer.deallocate()
             close(descriptor)
+            log.end()
         }
         while true {
             let count = read(descriptor, buffer.baseAddress, readChunkSize)
