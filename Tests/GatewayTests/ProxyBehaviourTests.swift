@@ -293,6 +293,60 @@ struct ProxyBehaviourTests {
         await gateway.app.stop()
     }
 
+    @Test("a connection opened just before the gateway stops may still send its request; one that sends nothing is closed")
+    func lateRequestGrace() async throws {
+        let gateway = try await GatewayHarness.start()
+        defer { gateway.directory.remove() }
+        let ready = "\(gateway.directory.path)/connected"
+        // Two connections without a request yet. Once a new connection is refused (the gateway has stopped
+        // listening, and tells open connections to finish at the same moment), the first sends its request at
+        // once; the second never does. Times are the client's own, from the refusal.
+        let script = """
+            import os, socket, sys, time
+            port = int(sys.argv[1])
+            late = socket.create_connection(("127.0.0.1", port)); silent = socket.create_connection(("127.0.0.1", port))
+            open(sys.argv[2], "w").close()
+            while True:
+                try:
+                    socket.create_connection(("127.0.0.1", port)).close(); time.sleep(0.01)
+                except ConnectionRefusedError:
+                    break
+            refused = time.monotonic()
+            late.sendall(b"GET /api/hello HTTP/1.1\\r\\nHost: t\\r\\n\\r\\n")
+            def read_all(s):
+                s.settimeout(20); data = b""
+                try:
+                    while True:
+                        chunk = s.recv(65536)
+                        if not chunk: return data
+                        data += chunk
+                except (socket.timeout, ConnectionResetError):
+                    return data
+            answer = read_all(late)
+            silent_data = read_all(silent)
+            sys.stdout.write("%.3f %d\\n" % (time.monotonic() - refused, len(silent_data)) + answer.decode("latin-1"))
+            """
+        async let client = ProcessRunner.run(["python3", "-c", script, String(gateway.httpPort), ready])
+        for _ in 0..<200 where !FileManager.default.fileExists(atPath: ready) {
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        try await Task.sleep(for: .milliseconds(200))  // both accepted by the gateway, not only by the kernel
+        gateway.task.cancel()
+        let output = try await client.stdout
+        _ = try? await gateway.task.value
+        await gateway.app.stop()
+
+        let lines = output.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false)
+        let timing = lines.first?.split(separator: " ") ?? []
+        let answer = lines.count > 1 ? String(lines[1]) : ""
+        #expect(answer.hasPrefix("HTTP/1.1 200") && answer.contains("hello from the demo app"), "got: \(output)")
+        #expect(answer.lowercased().contains("connection: close"))
+        #expect(timing.count == 2 && timing[1] == "0", "the silent connection got nothing, only the close")
+        // The silent one was closed by the gateway after the grace of a quarter second, not by the client's
+        // 20 s read timeout, nor at shutdown_timeout (30 s).
+        #expect(timing.count == 2 && (Double(timing[0]) ?? .infinity) < 10, "got: \(output)")
+    }
+
     @Test("a gateway stopping answers HTTP/2 streams in flight, then ends the idle connection without waiting for shutdown_timeout")
     func quiescingHTTP2() async throws {
         let gateway = try await GatewayHarness.start(tls: true)
