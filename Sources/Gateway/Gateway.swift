@@ -138,9 +138,11 @@ public final class Gateway: Service, Sendable {
             if let acme = self.acme { tasks.addTask { await acme.run() } }
             tasks.addTask { try? await gracefulShutdown() }
             await tasks.next()
+            // Stop accepting and tell the connections at once: the other tasks end meanwhile (a health probe
+            // in flight finishes within its timeout, not at cancellation).
             tasks.cancelAll()
+            await drain(listeners: listeners)
         }
-        await drain(listeners: listeners)
         await runtime.accessLog.flushAll()
         for server in internalServers { try? await server.close() }
         runtime.pools.closeAll()

@@ -17,36 +17,36 @@ struct BackupEndToEndTests {
 
     /// A PostgreSQL with a `shop` database holding two tables, a Redis with keys, and a files tree.
     struct Fixture {
-        let postgres: LaunchedServer
-        let redis: LaunchedServer
+        let postgres: ExternalServer
+        let redis: ExternalServer
         let directory: TemporaryDirectory
         let identity: X25519Identity
 
-        init() throws {
+        init() async throws {
             try BackupEndToEndTests.requireTools()
-            postgres = try ServerLauncher.postgres()
-            redis = try ServerLauncher.redis()
+            postgres = try await ExternalServer.postgres()
+            redis = try await ExternalServer.redis()
             directory = try TemporaryDirectory(prefix: "backup")
             identity = X25519Identity.generate()
             try directory.write("key.txt", identity.encoded + "\n")
             try directory.write("app/media/a.txt", "hello")
             try directory.write("app/media/deep/b.bin", String(repeating: "x", count: 100_000))
             chmod("\(directory.path)/app/media/a.txt", 0o640)
-            try psql("CREATE DATABASE shop", database: "postgres")
-            try psql(
+            try await psql("CREATE DATABASE shop", database: "postgres")
+            try await psql(
                 """
                 CREATE TABLE users (id serial PRIMARY KEY, name text);
                 INSERT INTO users (name) SELECT 'user' || g FROM generate_series(1, 1500) g;
                 CREATE TABLE orders (id serial PRIMARY KEY, total int);
                 INSERT INTO orders (total) SELECT g FROM generate_series(1, 42) g;
                 """, database: "shop")
-            let redisSet = try ProcessRunner.run(["redis-cli", "-p", String(redis.port), "SET", "greeting", "hello"])
+            let redisSet = try await ProcessRunner.run(["redis-cli", "-p", String(redis.port), "SET", "greeting", "hello"])
             guard redisSet.status == 0 else { throw TestSupportError(message: "redis-cli SET failed: \(redisSet.stderr)") }
         }
 
         @discardableResult
-        func psql(_ sql: String, database: String) throws -> String {
-            let result = try ProcessRunner.run([
+        func psql(_ sql: String, database: String) async throws -> String {
+            let result = try await ProcessRunner.run([
                 "psql", "-X", "-At", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", String(postgres.port), "-U", "postgres",
                 "-d", database, "-c", sql,
             ])
@@ -76,7 +76,7 @@ struct BackupEndToEndTests {
 
     @Test("a backup to a directory lists, verifies against a scratch database and restores byte for byte")
     func directoryRoundTrip() async throws {
-        let fixture = try Fixture()
+        let fixture = try await Fixture()
         defer { fixture.stop() }
         let settings = fixture.settings(store: "store")
         let store = try settings.makeStore()
@@ -100,7 +100,7 @@ struct BackupEndToEndTests {
         #expect(result.checks.contains { $0.name.contains("SELECT count(*) > 0 FROM users") && $0.passed })
         #expect(try await BackupCatalog(store: store, project: "shop").entries().first?.verification?.passed == true)
         // The scratch database was dropped.
-        #expect(try fixture.psql("SELECT count(*) FROM pg_database WHERE datname LIKE 'shipshape_verify_%'", database: "postgres") == "0")
+        #expect(try await fixture.psql("SELECT count(*) FROM pg_database WHERE datname LIKE 'shipshape_verify_%'", database: "postgres") == "0")
 
         let target = "\(fixture.directory.path)/restored"
         let restored = try await BackupRestorer(settings: settings, store: store).restore(id: manifest.id, source: nil, to: target)
@@ -118,12 +118,12 @@ struct BackupEndToEndTests {
         // Restoring the dump into a new database brings the rows back.
         _ = try await BackupRestorer(settings: settings, store: store)
             .restore(id: manifest.id, source: "postgres-shop", to: target + "2", database: "shop_restored")
-        #expect(try fixture.psql("SELECT count(*) FROM users", database: "shop_restored") == "1500")
+        #expect(try await fixture.psql("SELECT count(*) FROM users", database: "shop_restored") == "1500")
     }
 
     @Test("rows written during the backup: the counts are the dump's snapshot's, and verify agrees")
     func countsShareTheDumpSnapshot() async throws {
-        let fixture = try Fixture()
+        let fixture = try await Fixture()
         defer { fixture.stop() }
         let settings = fixture.settings(store: "store")
         let store = try settings.makeStore()
@@ -155,7 +155,7 @@ struct BackupEndToEndTests {
         // The lock is held before the backup starts.
         var locked = false
         for _ in 0..<200 where !locked {
-            locked = try fixture.psql(
+            locked = try await fixture.psql(
                 "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'orders' AND l.mode = 'AccessExclusiveLock' AND l.granted",
                 database: "shop") == "1"
             if !locked { try await Task.sleep(for: .milliseconds(50)) }
@@ -166,19 +166,19 @@ struct BackupEndToEndTests {
         let lockerResult = try await locker.value
         let inserterResult = try await inserter.value
         #expect(lockerResult.status == 0 && inserterResult.status == 0, "\(lockerResult.stderr) \(inserterResult.stderr)")
-        #expect(try fixture.psql("SELECT (SELECT count(*) FROM users) || '/' || (SELECT count(*) FROM orders)", database: "shop") == "1600/52")
+        #expect(try await fixture.psql("SELECT (SELECT count(*) FROM users) || '/' || (SELECT count(*) FROM orders)", database: "shop") == "1600/52")
         // Both writes came after the snapshot the counts and the dump share.
         #expect(manifest.parts.first?.rowCounts == ["public.users": 1500, "public.orders": 42])
         let result = try await BackupVerifier(settings: settings, store: store).verify()
         #expect(result.passed, "\(result.checks)")
         #expect(result.checks.contains { $0.name == "postgres-shop: row counts of 2 tables" && $0.passed })
         // The session that exported the snapshot is gone.
-        #expect(try fixture.psql("SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_export_snapshot%' AND pid <> pg_backend_pid()", database: "postgres") == "0")
+        #expect(try await fixture.psql("SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_export_snapshot%' AND pid <> pg_backend_pid()", database: "postgres") == "0")
     }
 
     @Test("row_counts: false records no counts; verify restores and runs the checks without counting")
     func withoutRowCounts() async throws {
-        let fixture = try Fixture()
+        let fixture = try await Fixture()
         defer { fixture.stop() }
         var settings = fixture.settings(store: "store")
         settings.configuration.sources = [
@@ -197,7 +197,7 @@ struct BackupEndToEndTests {
 
     @Test("progress estimates: a tar's exact size first, then every part's size in the newest backup")
     func progressEstimates() async throws {
-        let fixture = try Fixture()
+        let fixture = try await Fixture()
         defer { fixture.stop() }
         let settings = fixture.settings(store: "store")
         let store = try settings.makeStore()
@@ -219,7 +219,7 @@ struct BackupEndToEndTests {
 
     @Test("a bit flipped in a stored file fails verify with a checksum error and keeps the backup; a damaged dump leaves no restored database")
     func bitFlip() async throws {
-        let fixture = try Fixture()
+        let fixture = try await Fixture()
         defer { fixture.stop() }
         let settings = fixture.settings(store: "store")
         let store = try settings.makeStore()
@@ -246,12 +246,12 @@ struct BackupEndToEndTests {
             _ = try await BackupRestorer(settings: settings, store: store)
                 .restore(id: manifest.id, source: "postgres-shop", to: fixture.directory.path + "/r", database: "shop_damaged")
         }
-        #expect(try fixture.psql("SELECT count(*) FROM pg_database WHERE datname = 'shop_damaged'", database: "postgres") == "0")
+        #expect(try await fixture.psql("SELECT count(*) FROM pg_database WHERE datname = 'shop_damaged'", database: "postgres") == "0")
         await #expect(throws: BackupError.self) {
             _ = try await BackupRestorer(settings: settings, store: store)
                 .restore(id: manifest.id, source: "postgres-shop", to: fixture.directory.path + "/r", database: "shop")
         }
-        #expect(try fixture.psql("SELECT count(*) FROM users", database: "shop") == "1500")
+        #expect(try await fixture.psql("SELECT count(*) FROM users", database: "shop") == "1500")
         // A wrong key is a clear error, not a crash or a partial restore.
         let wrong = BackupSettings(project: "shop", configuration: settings.configuration, baseDirectory: settings.baseDirectory, identityFile: "other.txt")
         try fixture.directory.write("other.txt", X25519Identity.generate().encoded)
@@ -263,7 +263,7 @@ struct BackupEndToEndTests {
 
     @Test("an unreachable database fails the run, leaves nothing listed, and the next run cleans leftovers")
     func interruptedRun() async throws {
-        let fixture = try Fixture()
+        let fixture = try await Fixture()
         defer { fixture.stop() }
         let settings = fixture.settings(store: "store")
         let store = try settings.makeStore()
@@ -287,7 +287,7 @@ struct BackupEndToEndTests {
 struct BackupToS3Tests {
     @Test("a backup to S3 verifies and prunes; a dump killed mid-upload leaves nothing listed or pending")
     func s3RoundTrip() async throws {
-        let fixture = try BackupEndToEndTests.Fixture()
+        let fixture = try await BackupEndToEndTests.Fixture()
         defer { fixture.stop() }
         try await S3StoreTests.withS3 { server, environment in
             let settings = fixture.settings(store: "s3://\(S3StoreTests.bucket)/prod")
@@ -341,7 +341,7 @@ struct SnapshotCountSessionTests {
     @Test("a session whose dump never comes ends on the server as soon as it is cancelled")
     func cancelledSessionEndsOnTheServer() async throws {
         try BackupEndToEndTests.requireTools()
-        let postgres = try ServerLauncher.postgres()
+        let postgres = try await ExternalServer.postgres()
         defer { postgres.stop() }
         func psql(_ sql: String) async throws -> String {
             let result = try await ProcessRunner.run([

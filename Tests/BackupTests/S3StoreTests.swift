@@ -10,11 +10,11 @@ struct S3StoreTests {
     static let bucket = "backups"
 
     /// Runs `body` against a moto that checks signatures; the environment holds the one key it accepts.
-    static func withS3(_ body: (LaunchedServer, [String: String]) async throws -> Void) async throws {
+    static func withS3(_ body: (ExternalServer, [String: String]) async throws -> Void) async throws {
         guard ProcessRunner.isInstalled("moto_server") else {
             throw TestSupportError(message: "moto_server is not installed: run scripts/install-backup-deps.sh")
         }
-        let server = try ServerLauncher.s3(bucket: bucket)
+        let server = try await ExternalServer.s3CheckingSignatures(bucket: bucket)
         defer { server.stop() }
         let environment = [
             "AWS_SHARED_CREDENTIALS_FILE": server.credentialsFile ?? "", "AWS_REGION": "us-east-1",

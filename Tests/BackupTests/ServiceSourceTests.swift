@@ -72,7 +72,7 @@ struct ServiceSourceTests {
             throw TestSupportError(message: "PostgreSQL 15 server binaries missing: run scripts/install-backup-deps.sh")
         }
         _ = try await ProcessRunner.script("podman-engine.sh", "image", image, "backup")
-        let engine = try ExternalServer.podman()
+        let engine = try await ExternalServer.podman()
         defer { engine.stop() }
         let client = try await DockerClient.connect(.init(host: .unix(path: engine.location)))
         let directory = try TemporaryDirectory(prefix: "services")

@@ -168,7 +168,7 @@ struct DockerComposeRuntimeTests {
         }
         _ = try await ProcessRunner.script("podman-engine.sh", "image", one, "version one")
         _ = try await ProcessRunner.script("podman-engine.sh", "image", two, "version two")
-        let engine = try ExternalServer.podman()
+        let engine = try await ExternalServer.podman()
         defer { engine.stop() }
         let client = try await DockerClient.connect(.init(host: .unix(path: engine.location)))
         do {

@@ -15,7 +15,7 @@ struct DockerRuntimeTests {
         }
         _ = try await ProcessRunner.script("podman-engine.sh", "image", "shipshape-deploy-test:1", "version one")
         _ = try await ProcessRunner.script("podman-engine.sh", "image", "shipshape-deploy-test:2", "version two")
-        let engine = try ExternalServer.podman()
+        let engine = try await ExternalServer.podman()
         defer { engine.stop() }
         let client = try await DockerClient.connect(.init(host: .unix(path: engine.location)))
         do {

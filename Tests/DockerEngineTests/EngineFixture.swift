@@ -20,7 +20,7 @@ struct EngineFixture {
             throw TestSupportError(message: "podman is not installed: run scripts/install-docker-deps.sh")
         }
         _ = try await ProcessRunner.script("podman-engine.sh", "image", image, "hello")
-        let server = try ExternalServer.podman()
+        let server = try await ExternalServer.podman()
         do {
             let client = try await DockerClient.connect(.init(host: .unix(path: server.location)))
             do {

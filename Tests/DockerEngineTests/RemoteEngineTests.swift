@@ -61,7 +61,7 @@ struct RemoteEngineTests {
 
     @Test("talks to the engine over plain tcp:// from DOCKER_HOST")
     func plainTCP() async throws {
-        let engine = try ExternalServer.podman()
+        let engine = try await ExternalServer.podman()
         defer { engine.stop() }
         let port = try ProcessRunner.freePort()
         try await Self.withForwarder("TCP-LISTEN:\(port),bind=127.0.0.1,reuseaddr,fork", to: engine.location) {
@@ -79,7 +79,7 @@ struct RemoteEngineTests {
         let certificates = try TemporaryDirectory(prefix: "docker-certs")
         defer { certificates.remove() }
         try await Self.makeCertificates(in: certificates)
-        let engine = try ExternalServer.podman()
+        let engine = try await ExternalServer.podman()
         defer { engine.stop() }
         let port = try ProcessRunner.freePort()
         let dir = certificates.path

@@ -28,7 +28,7 @@ struct ACMETests {
         var lastError: (any Error)?
         for _ in 0..<3 {
             let httpPort = try ProcessRunner.freePort()
-            let pebble = try PebbleServer(httpPort: httpPort)
+            let pebble = try await PebbleServer(httpPort: httpPort)
             do {
                 let gateway = try await GatewayHarness.start(tls: true) { config, _ in
                     Self.configure(&config, httpPort: httpPort, pebble: pebble, cache: cache)

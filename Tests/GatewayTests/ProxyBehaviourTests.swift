@@ -293,6 +293,47 @@ struct ProxyBehaviourTests {
         await gateway.app.stop()
     }
 
+    @Test("stopping does not wait for a health probe in flight: idle connections close at once")
+    func stopDoesNotWaitForProbes() async throws {
+        // A target that accepts connections (the kernel does, into the backlog) and never answers: its probe
+        // waits the whole 8 s timeout, whatever cancellation says.
+        let blackHole = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(blackHole) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let listening = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(blackHole, $0, length) == 0 && getsockname(blackHole, $0, &length) == 0 && listen(blackHole, 16) == 0
+            }
+        }
+        try #require(listening)
+        let stuckPort = Int(UInt16(bigEndian: address.sin_port))
+        let gateway = try await GatewayHarness.start { config, _ in
+            var stuck = ServiceConfiguration(
+                name: "stuck", targets: [HostPort(host: "127.0.0.1", port: stuckPort)],
+                health: HealthCheckConfiguration(interval: .milliseconds(100), timeout: .seconds(8)))
+            stuck.healthCheckEnabled = true
+            config.services["stuck"] = stuck
+        }
+        defer { gateway.directory.remove() }
+        async let idle = timedRawExchange(
+            port: gateway.httpPort, chunks: ["GET /api/hello HTTP/1.1\r\nHost: t\r\n\r\n"], timeout: 20)
+        for _ in 0..<100 where !(try gateway.accessLog().contains { $0["path"] as? String == "/api/hello" }) {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        try await Task.sleep(for: .milliseconds(300))  // the first probe has been waiting a while
+        gateway.task.cancel()
+        let (answer, elapsed) = try await idle
+        #expect(answer.contains("hello from the demo app"))
+        // From the client's first byte: its answer, the wait above, the close. The probe alone would have held
+        // the stop back until about 8 s.
+        #expect(elapsed < 4, "the idle connection closed \(elapsed) s after its request")
+        _ = try? await gateway.task.value
+        await gateway.app.stop()
+    }
+
     @Test("a connection opened just before the gateway stops may still send its request; one that sends nothing is closed")
     func lateRequestGrace() async throws {
         let gateway = try await GatewayHarness.start()

@@ -103,7 +103,7 @@ struct RateLimitGatewayTests {
 
     @Test("two gateways sharing a real Redis enforce one combined limit")
     func sharedRedis() async throws {
-        let redis = try ExternalServer.redis()
+        let redis = try await ExternalServer.redis()
         defer { redis.stop() }
         let policy = RateLimitConfiguration.Policy(
             // 6 per 10 minutes: twelve sequential curls never last long enough for a refill.
@@ -127,7 +127,7 @@ struct RateLimitGatewayTests {
 
     @Test("pipelined requests waiting on Redis for their decisions are answered in order, 429s included")
     func pipelinedThroughRedis() async throws {
-        let redis = try ExternalServer.redis()
+        let redis = try await ExternalServer.redis()
         defer { redis.stop() }
         let policy = RateLimitConfiguration.Policy(
             name: "api", match: "/api/", key: "ip", rate: .limited(count: 3, period: .seconds(600)), burst: 3)
@@ -165,7 +165,7 @@ struct RateLimitGatewayTests {
             #expect(try await Self.curl(["http://127.0.0.1:\(port)/health"]).status == 200)
             #expect(gateway.output.components(separatedBy: "shared rate limit store unreachable").count == 2, "logged once")
 
-            try redis.restart()
+            try await redis.restart()
             // A fresh Redis knows no counts; the local table still says 429, so a 200 means Redis decides again.
             #expect(try await Self.eventually { try await Self.statuses(url, apiKey: key, count: 1) == [200] })
             #expect(try await Self.statuses(url, apiKey: key, count: 3) == [200, 200, 429])
@@ -191,7 +191,7 @@ struct RateLimitGatewayTests {
             #expect(try await Self.curl(["http://127.0.0.1:\(port)/health"]).status == 200, "exempt")
             #expect(try await Self.curl(["http://127.0.0.1:\(port)/"]).status == 200, "no policy")
             #expect(gateway.output.components(separatedBy: "shared rate limit store unreachable").count == 2, "logged once")
-            try redis.restart()
+            try await redis.restart()
             #expect(try await Self.eventually { try await Self.statuses(url, apiKey: "k1", count: 1) == [200] })
         }
     }
@@ -205,8 +205,8 @@ extension RateLimitGatewayTests {
         let port: Int
         private let server: Mutex<ExternalServer?>
 
-        init() throws {
-            let first = try ExternalServer.redis()
+        init() async throws {
+            let first = try await ExternalServer.redis()
             port = first.port
             server = Mutex(first)
         }
@@ -219,8 +219,8 @@ extension RateLimitGatewayTests {
             server.withLock { $0 = nil }
         }
 
-        func restart() throws {
-            let started = try ExternalServer.redis(port: port)
+        func restart() async throws {
+            let started = try await ExternalServer.redis(port: port)
             server.withLock { $0 = started }
         }
 
@@ -244,7 +244,7 @@ extension RateLimitGatewayTests {
     ) async throws {
         let directory = try TemporaryDirectory(prefix: "ratelimit-redis")
         defer { directory.remove() }
-        let redis = try RestartableRedis()
+        let redis = try await RestartableRedis()
         defer { redis.stop() }
         let app = DemoApp(version: "v1")
         let appPort = try await app.start()

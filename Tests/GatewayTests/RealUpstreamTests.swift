@@ -12,7 +12,7 @@ struct RealUpstreamTests {
         defer { files.remove() }
         try files.write("index.html", "<html>" + String(repeating: "Shipshape in front of nginx. ", count: 400) + "</html>")
         try files.write("data.json", #"{"ok":true}"#)
-        let nginx = try NginxServer(root: files.path)
+        let nginx = try await NginxServer(root: files.path)
         defer { nginx.stop() }
         let port = nginx.port
         try await GatewayHarness.with(configure: { config, _ in
@@ -42,7 +42,7 @@ struct RealUpstreamTests {
         let files = try TemporaryDirectory(prefix: "www")
         defer { files.remove() }
         try files.write("page.html", "<html>own headers</html>")
-        let nginx = try NginxServer(
+        let nginx = try await NginxServer(
             root: files.path,
             extraServerConfig: """
                 add_header Content-Security-Policy "default-src 'none'" always;

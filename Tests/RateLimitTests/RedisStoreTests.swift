@@ -19,8 +19,8 @@ extension RateLimitTestSuite {
         /// For tests whose counts a timeout's fallback to local limits would change on a stalled machine.
         static let patient = RateLimiter.Options(commandTimeout: .seconds(5), retryBackoff: .milliseconds(200))
 
-        static func redis() throws -> RedisServer {
-            try RedisServer.start()
+        static func redis() async throws -> RedisServer {
+            try await RedisServer.start()
         }
 
         static func limiter(
@@ -47,7 +47,7 @@ extension RateLimitTestSuite {
 
         @Test("Redis keys hold a keyed hash of the client's key, never the raw API key; the policy stays readable")
         func keysAreHashed() async throws {
-            let server = try Self.redis()
+            let server = try await Self.redis()
             defer { server.stop() }
             let apiKey = "sk_live_51HcR3tKeyThatMustNotLeak"
             let limiter = try Self.limiter(
@@ -55,18 +55,18 @@ extension RateLimitTestSuite {
                 policies: [.init(name: "partner", match: "/", key: "header:X-API-Key", rate: .limited(count: 5, period: .seconds(60)))])
             let request = Fixtures.request("/v1/orders", headers: [("X-API-Key", apiKey)])
             #expect(try await limiter.allowedCount(of: request, count: 2) == 2)
-            let keys = try server.cli("--scan", "--pattern", "*").split(separator: "\n").map(String.init)
+            let keys = try await server.cli("--scan", "--pattern", "*").split(separator: "\n").map(String.init)
             #expect(keys == [try Self.redisKey(policy: "partner", key: apiKey)])
             #expect(!keys.contains { $0.contains(apiKey) || $0.contains("sk_live") })
             // The documented reset works: deleting that key gives the client a full quota again.
-            #expect(try server.cli("DEL", keys[0]) == "1")
+            #expect(try await server.cli("DEL", keys[0]) == "1")
             #expect(try await limiter.decideNow(request)?.remaining == 4)
             await limiter.shutdown()
         }
 
         @Test("two limiters sharing one Redis enforce one combined limit")
         func twoReplicasShareOneLimit() async throws {
-            let server = try Self.redis()
+            let server = try await Self.redis()
             defer { server.stop() }
             // 10 an hour, and a command timeout no loaded machine reaches: a refill between the requests or a
             // fallback to local limits would both show as more than 10 allowed.
@@ -90,14 +90,14 @@ extension RateLimitTestSuite {
             #expect(Int(field.split(separator: "=").last ?? "").map { (3000...3600).contains($0) } == true)
             // Another client is unaffected.
             #expect(try await first.decideNow(Fixtures.request("/api/x", ip: "192.0.2.50"))?.remaining == 9)
-            #expect(try server.cli("EXISTS", try Self.redisKey(policy: "api", key: "203.0.113.7")) == "1")
+            #expect(try await server.cli("EXISTS", try Self.redisKey(policy: "api", key: "203.0.113.7")) == "1")
             await first.shutdown()
             await second.shutdown()
         }
 
         @Test("pipelined concurrent decisions on one key admit exactly the limit")
         func pipelinedDecisionsAreAtomic() async throws {
-            let server = try Self.redis()
+            let server = try await Self.redis()
             defer { server.stop() }
             let limiter = try Self.limiter(
                 port: server.port,
@@ -112,24 +112,24 @@ extension RateLimitTestSuite {
 
         @Test("a flushed script cache falls back from EVALSHA to EVAL and keeps counting")
         func evalFallbackAfterScriptFlush() async throws {
-            let server = try Self.redis()
+            let server = try await Self.redis()
             defer { server.stop() }
             // 10 an hour: the redis-cli calls between the two batches cannot last long enough for a refill.
             let limiter = try Self.limiter(
                 port: server.port,
                 policies: [.init(name: "api", match: "/api/", key: "ip", rate: .limited(count: 10, period: .seconds(3600)))])
             #expect(try await limiter.allowedCount(of: Fixtures.request("/api/"), count: 4) == 4)
-            #expect(try server.cli("SCRIPT", "EXISTS", GCRAScript.sha1) == "1")
-            #expect(try server.cli("SCRIPT", "FLUSH") == "OK")
-            #expect(try server.cli("SCRIPT", "EXISTS", GCRAScript.sha1) == "0")
+            #expect(try await server.cli("SCRIPT", "EXISTS", GCRAScript.sha1) == "1")
+            #expect(try await server.cli("SCRIPT", "FLUSH") == "OK")
+            #expect(try await server.cli("SCRIPT", "EXISTS", GCRAScript.sha1) == "0")
             #expect(try await limiter.allowedCount(of: Fixtures.request("/api/"), count: 10) == 6)
-            #expect(try server.cli("SCRIPT", "EXISTS", GCRAScript.sha1) == "1")
+            #expect(try await server.cli("SCRIPT", "EXISTS", GCRAScript.sha1) == "1")
             await limiter.shutdown()
         }
 
         @Test("Redis killed mid-test: fail-open serves with local limits, logs once, and recovers on restart")
         func failOpenAndRecover() async throws {
-            let server = try Self.redis()
+            let server = try await Self.redis()
             let logs = LogCapture()
             let limiter = try Self.limiter(port: server.port, logger: logs.logger())
             let request = Fixtures.request("/api/orders")
@@ -141,14 +141,14 @@ extension RateLimitTestSuite {
             #expect(logs.count(containing: "shared rate limit store unreachable") == 1)
             #expect(logs.records.first { $0.message.contains("unreachable") }?.level == .error)
 
-            let restarted = try RedisServer.start(port: server.port)
+            let restarted = try await RedisServer.start(port: server.port)
             defer { restarted.stop() }
             try await Task.sleep(for: .milliseconds(400))
             let other = Fixtures.request("/api/orders", ip: "192.0.2.77")
             var recovered = false
             for _ in 0..<20 where !recovered {
                 _ = try await limiter.decideNow(other)
-                recovered = try restarted.cli("EXISTS", try Self.redisKey(policy: "api", key: "192.0.2.77")) == "1"
+                recovered = try await restarted.cli("EXISTS", try Self.redisKey(policy: "api", key: "192.0.2.77")) == "1"
                 if !recovered { try await Task.sleep(for: .milliseconds(100)) }
             }
             #expect(recovered)
@@ -165,7 +165,7 @@ extension RateLimitTestSuite {
 
         @Test("fail-closed rejects with 503 while Redis is down, and serves again once it is back")
         func failClosed() async throws {
-            let server = try Self.redis()
+            let server = try await Self.redis()
             let limiter = try Self.limiter(port: server.port, failure: .closed)
             #expect(try await limiter.decideNow(Fixtures.request("/api/"))?.allowed == true)
             server.stop()
@@ -175,7 +175,7 @@ extension RateLimitTestSuite {
             #expect(rejected.rejectionBody == #"{"error":"rate_limit_store_unavailable","policy":"api","retry_after":1}"#)
             #expect(try await limiter.decideNow(Fixtures.request("/health")) == nil)
 
-            let restarted = try RedisServer.start(port: server.port)
+            let restarted = try await RedisServer.start(port: server.port)
             defer { restarted.stop() }
             try await Task.sleep(for: .milliseconds(400))
             var served = false
@@ -189,7 +189,7 @@ extension RateLimitTestSuite {
 
         @Test("a Redis that stops answering times out and falls back instead of holding requests")
         func commandTimeout() async throws {
-            let server = try Self.redis()
+            let server = try await Self.redis()
             defer { server.stop() }
             let logs = LogCapture()
             let limiter = try Self.limiter(port: server.port, logger: logs.logger())

@@ -10,7 +10,8 @@ public final class NginxServer: Sendable {
     let directory: TemporaryDirectory
 
     /// Starts nginx serving `root` (its `extraServerConfig` lines go inside the `server` block).
-    public init(root: String, extraServerConfig: String = "") throws {
+    /// Waits for it without holding a thread of the cooperative pool.
+    public init(root: String, extraServerConfig: String = "") async throws {
         guard ProcessRunner.isInstalled("nginx") || FileManager.default.fileExists(atPath: "/usr/sbin/nginx") else {
             throw TestSupportError(message: "nginx is not installed; run scripts/install-gateway-deps.sh")
         }
@@ -44,8 +45,8 @@ public final class NginxServer: Sendable {
         child = try SpawnedProcess(
             [binary, "-c", "\(directory.path)/nginx.conf", "-p", directory.path, "-g", "daemon off; master_process off;"])
         for _ in 0..<100 {
-            if (try? ProcessRunner.run(["curl", "-s", "-o", "/dev/null", "http://127.0.0.1:\(port)/"]).status) == 0 { return }
-            usleep(50_000)
+            if (try? await ProcessRunner.run(["curl", "-s", "-o", "/dev/null", "http://127.0.0.1:\(port)/"]).status) == 0 { return }
+            try await Task.sleep(for: .milliseconds(50))
         }
         throw TestSupportError(message: "nginx did not start: \((try? String(contentsOfFile: "\(directory.path)/error.log", encoding: .utf8)) ?? "")")
     }

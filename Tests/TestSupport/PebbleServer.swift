@@ -14,8 +14,9 @@ public final class PebbleServer: Sendable {
     let children: [SpawnedProcess]
     let directory: TemporaryDirectory
 
-    /// Starts Pebble validating HTTP-01 challenges against `httpPort` on 127.0.0.1.
-    public init(httpPort: Int) throws {
+    /// Starts Pebble validating HTTP-01 challenges against `httpPort` on 127.0.0.1, and waits for it without
+    /// holding a thread of the cooperative pool.
+    public init(httpPort: Int) async throws {
         for program in ["pebble", "pebble-challtestsrv", "openssl"] where !ProcessRunner.isInstalled(program) {
             throw TestSupportError(message: "\(program) is not installed; run scripts/install-gateway-deps.sh")
         }
@@ -27,7 +28,7 @@ public final class PebbleServer: Sendable {
         )
         apiCertificate = "\(directory.path)/api.pem"
         let key = "\(directory.path)/api.key"
-        let openssl = try ProcessRunner.run([
+        let openssl = try await ProcessRunner.run([
             "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
             "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
             "-keyout", key, "-out", apiCertificate,
@@ -55,8 +56,8 @@ public final class PebbleServer: Sendable {
         directoryURL = "https://127.0.0.1:\(api)/dir"
         managementURL = "https://127.0.0.1:\(management)"
         for _ in 0..<100 {
-            if (try? ProcessRunner.run(["curl", "-s", "-f", "--cacert", apiCertificate, "-o", "/dev/null", directoryURL]).status) == 0 { return }
-            usleep(100_000)
+            if (try? await ProcessRunner.run(["curl", "-s", "-f", "--cacert", apiCertificate, "-o", "/dev/null", directoryURL]).status) == 0 { return }
+            try await Task.sleep(for: .milliseconds(100))
         }
         stop()
         throw TestSupportError(message: "pebble did not start: \(log)")

@@ -7,8 +7,9 @@ struct RedisServer {
     let port: Int
     let directory: TemporaryDirectory
 
-    /// Starts Redis (optionally on a given port, to restart "the same" server) and waits until it answers.
-    static func start(port: Int? = nil) throws -> RedisServer {
+    /// Starts Redis (optionally on a given port, to restart "the same" server) and waits until it answers,
+    /// without holding a thread of the cooperative pool meanwhile.
+    static func start(port: Int? = nil) async throws -> RedisServer {
         guard ProcessRunner.isInstalled("redis-server"), ProcessRunner.isInstalled("redis-cli") else {
             throw TestSupportError(message: "redis-server/redis-cli not installed; run scripts/install-ratelimit-deps.sh")
         }
@@ -20,16 +21,16 @@ struct RedisServer {
         ])
         let server = RedisServer(process: process, port: port, directory: directory)
         for _ in 0..<startAttempts {
-            if (try? server.cli("PING")) == "PONG" { return server }
-            usleep(startPollMicroseconds)
+            if (try? await server.cli("PING")) == "PONG" { return server }
+            try await Task.sleep(for: startPoll)
         }
         server.stop()
         throw TestSupportError(message: "redis-server on port \(port) did not answer PING")
     }
 
     /// Runs `redis-cli` against this server and returns its output.
-    func cli(_ arguments: String...) throws -> String {
-        try ProcessRunner.run(["redis-cli", "-h", "127.0.0.1", "-p", String(port)] + arguments).stdout
+    func cli(_ arguments: String...) async throws -> String {
+        try await ProcessRunner.run(["redis-cli", "-h", "127.0.0.1", "-p", String(port)] + arguments).stdout
             .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
@@ -42,5 +43,5 @@ struct RedisServer {
     }
 
     static let startAttempts = 100
-    static let startPollMicroseconds: UInt32 = 50_000
+    static let startPoll: Duration = .milliseconds(50)
 }
