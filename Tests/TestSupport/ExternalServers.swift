@@ -1,4 +1,5 @@
 import Foundation
+import ShipshapeCore
 
 /// Real servers started by tests through the project's `scripts/`; each is stopped by `stop()`.
 public struct ExternalServer: Sendable {
@@ -15,7 +16,8 @@ public struct ExternalServer: Sendable {
     public func stop() {
         kill(pid, SIGTERM)
         for _ in 0..<50 {
-            if kill(pid, 0) != 0 { return }
+            // The start script exited before it, so its zombie waits for init, which here may never reap it.
+            if !ProcessTable.isRunning(pid) { return }
             usleep(100_000)
         }
         kill(pid, SIGKILL)

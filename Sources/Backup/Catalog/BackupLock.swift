@@ -1,4 +1,5 @@
 import Foundation
+import ShipshapeCore
 
 /// One operation at a time per store and project: `backup run` and `prune` hold `<project>/lock.json`.
 ///
@@ -96,8 +97,8 @@ public struct BackupLock: Sendable {
 
     func isStale(_ holder: Owner) -> Bool {
         if holder.expiresAt < Date() { return true }
-        // Same host: a pid that no longer exists cannot be running the operation.
-        return holder.host == ProcessInfo.processInfo.hostName && kill(holder.pid, 0) != 0 && errno == ESRCH
+        // Same host: a pid that no longer runs (gone, or a zombie nobody reaps) cannot be running the operation.
+        return holder.host == ProcessInfo.processInfo.hostName && !ProcessTable.isRunning(holder.pid)
     }
 
     func refreshed(_ owner: Owner) -> Owner {

@@ -106,15 +106,15 @@ public struct ProcessRuntime: Sendable {
     /// its pid): SIGTERM, then SIGKILL after `grace`. Returns false when no such group was running.
     @discardableResult
     public static func stopGroup(pid: pid_t, grace: Duration) async -> Bool {
-        guard pid > 1, kill(-pid, 0) == 0 else { return false }
+        guard pid > 1, ProcessTable.groupIsRunning(pid) else { return false }
         kill(-pid, SIGTERM)
         let clock = ContinuousClock()
         let graceEnd = clock.now + grace
         while clock.now < graceEnd {
-            // Reap the leader if it happens to be our child, or its zombie would keep the group "alive".
+            // Reap the leader if it happens to be our child; a zombie nobody reaps counts as gone.
             var status: Int32 = 0
             _ = waitpid(pid, &status, WNOHANG)
-            if kill(-pid, 0) != 0 { return true }
+            if !ProcessTable.groupIsRunning(pid) { return true }
             try? await Task.sleep(for: ManagedProcess.pollInterval)
         }
         kill(-pid, SIGKILL)

@@ -103,12 +103,12 @@ public struct ProcessColorRuntime: ColorRuntime {
         return record
     }
 
-    /// True while the process group led by `pid` exists (reaping the leader first if it is our child and
-    /// has exited, or its zombie would look alive).
+    /// True while the process `pid` runs (reaping it first if it is our child and has exited; a zombie that
+    /// init never reaps counts as exited, see `ProcessTable`).
     static func isAlive(_ pid: Int32) -> Bool {
         guard pid > 1 else { return false }
         var status: Int32 = 0
         if waitpid(pid, &status, WNOHANG) == pid { return false }
-        return kill(pid, 0) == 0
+        return ProcessTable.isRunning(pid)
     }
 }
