@@ -42,6 +42,27 @@ struct BackupLockTests {
         #expect(!FileManager.default.fileExists(atPath: "\(directory.path)/store/shop/lock.json"))
     }
 
+    @Test("a lock file being created is never seen empty or partial by a reader in a directory store")
+    func lockAppearsWhole() async throws {
+        let directory = try TemporaryDirectory(prefix: "lockwhole")
+        defer { directory.remove() }
+        let store = DirectoryStore(root: "\(directory.path)/store")
+        let bytes = Array(String(repeating: "{\"holder\":\"x\"}", count: 64).utf8)
+        var seenWrong = 0
+        for round in 0..<300 {
+            let key = "shop/lock-\(round).json"
+            async let created = store.createExclusively(key: key, bytes: bytes)
+            // A reader racing the creation: whatever it finds must be the whole content.
+            for _ in 0..<10_000 {
+                guard let found = try? await store.get(key: key) else { continue }
+                if found != bytes { seenWrong += 1 }
+                break
+            }
+            #expect(try await created)
+        }
+        #expect(seenWrong == 0, "a reader saw the lock file before its content")
+    }
+
     @Test("two runs started together: exactly one completes, the other is refused")
     func raceForTheLock() async throws {
         let directory = try TemporaryDirectory(prefix: "lockrace")

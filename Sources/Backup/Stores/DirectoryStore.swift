@@ -90,17 +90,25 @@ public struct DirectoryStore: BackupStore {
         let file = path(key)
         try? FileManager.default.createDirectory(
             atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        let descriptor = open(file, O_CREAT | O_EXCL | O_WRONLY, 0o600)
+        // Written whole under a name of its own, then linked to the key: link(2) fails if the key exists, and a
+        // reader never sees the key empty. (Creating the key with O_EXCL and then writing it let a concurrent
+        // reader find an empty lock, take it for a stale one and remove it from under its holder.)
+        let partial = "\(file).\(UUID().uuidString)\(Self.partialSuffix)"
+        let descriptor = open(partial, O_CREAT | O_EXCL | O_WRONLY, 0o600)
         guard descriptor >= 0 else {
+            throw BackupError(.store, "Cannot create \(partial): \(String(cString: strerror(errno)))", hint: "Check that the backup directory is writable.")
+        }
+        defer { unlink(partial) }
+        let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        let writeError = errno
+        close(descriptor)
+        guard written == bytes.count else {
+            let reason = written < 0 ? String(cString: strerror(writeError)) : "short write"
+            throw BackupError(.store, "Cannot write \(partial): \(reason)", hint: "Free disk space or fix permissions.")
+        }
+        guard link(partial, file) == 0 else {
             if errno == EEXIST { return false }
             throw BackupError(.store, "Cannot create \(file): \(String(cString: strerror(errno)))", hint: "Check that the backup directory is writable.")
-        }
-        defer { close(descriptor) }
-        let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-        guard written == bytes.count else {
-            let reason = written < 0 ? String(cString: strerror(errno)) : "short write"
-            unlink(file)
-            throw BackupError(.store, "Cannot write \(file): \(reason)", hint: "Free disk space or fix permissions.")
         }
         return true
     }
