@@ -36,7 +36,11 @@ final class GlueHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        partner?.context?.close(promise: nil)
+        guard let partnerContext = partner?.context else { return }
+        // What this side sent before it closed may still wait unflushed on the partner (bytes an upstream sent
+        // with its 101 arrive with the end of the decoder, after the read's flush): out first, then the close.
+        let end = partnerContext.channel.allocator.buffer(capacity: 0)
+        partnerContext.writeAndFlush(NIOAny(end)).assumeIsolated().whenComplete { _ in partnerContext.close(promise: nil) }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

@@ -28,8 +28,13 @@ extension ProxyHandler {
             }
             let upstream = lease.channel.pipeline.syncOperations
             try upstream.addHandler(upstreamGlue)
+            let endHold = UpstreamEndHold()
+            try upstream.addHandler(endHold, position: .first)
             upstream.removeHandler(context: try upstream.context(handlerType: HTTPRequestEncoder.self), promise: nil)
-            upstream.removeHandler(context: try upstream.context(handlerType: ByteToMessageHandler<HTTPResponseDecoder>.self), promise: nil)
+            let decoderRemoved = lease.channel.eventLoop.makePromise(of: Void.self)
+            decoderRemoved.futureResult.assumeIsolated().whenComplete { _ in endHold.release() }
+            upstream.removeHandler(
+                context: try upstream.context(handlerType: ByteToMessageHandler<HTTPResponseDecoder>.self), promise: decoderRemoved)
             upstream.removeHandler(context: try upstream.context(handlerType: UpstreamHandler.self), promise: nil)
             // Decoders go last: their buffered bytes (the first frames) are forwarded to the glue.
             client.removeHandler(context: try client.context(handlerType: ByteToMessageHandler<HTTPRequestDecoder>.self), promise: nil)
@@ -43,3 +48,37 @@ extension ProxyHandler {
         }
     }
 }
+
+/// Holds an upstream's close back while its response decoder leaves the pipeline after a `101`. NIO completes a
+/// decoder's removal on a later turn of the event loop, and a decoder that sees the connection end first drops
+/// the bytes it still holds (the first frames, sent with the 101) instead of passing them on: an upstream that
+/// sent a frame and closed at once lost the frame.
+final class UpstreamEndHold: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = NIOAny
+
+    private var context: ChannelHandlerContext?
+    private var holding = true
+    private var heldClose = false
+
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if holding {
+            heldClose = true
+        } else {
+            context.fireChannelInactive()
+        }
+    }
+
+    /// The decoder is gone (its bytes went to the tunnel): the close, if it came, goes on now.
+    func release() {
+        holding = false
+        guard let context else { return }
+        if heldClose { context.fireChannelInactive() }
+        context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+    }
+}
+
+@available(*, unavailable)
+extension UpstreamEndHold: Sendable {}
