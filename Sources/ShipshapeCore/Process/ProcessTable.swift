@@ -10,9 +10,8 @@ public enum ProcessTable {
     /// Whether `pid` exists and has not exited. A process of another user counts (`EPERM`).
     public static func isRunning(_ pid: pid_t) -> Bool {
         guard pid > 0, kill(pid, 0) == 0 || errno == EPERM else { return false }
-        if let status = status(of: pid) { return !status.hasExited }
-        // No entry: it went between the two looks, unless there is no /proc at all (then kill(2) is all we have).
-        return access("/proc/self/stat", F_OK) != 0
+        guard let status = status(of: pid) else { return true }  // no /proc: trust kill(2)
+        return !status.hasExited
     }
 
     /// Whether any process of the process group `group` exists and has not exited.
