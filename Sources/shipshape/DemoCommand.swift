@@ -40,15 +40,8 @@ extension ShipshapeCommand {
                         socket: "\(stateDirectory)/admin.sock", metrics: HostPort(host: "127.0.0.1", port: metricsPort)),
                     accessLog: accessLog),
                 services: ["app": app])
-            let show = DemoDeployShow(
-                settings: DeploySettings(
-                    project: "demo", service: app, stateDirectory: "\(stateDirectory)/.shipshape",
-                    adminSocket: "\(stateDirectory)/admin.sock",
-                    metrics: HostPort(host: "127.0.0.1", port: metricsPort), keepStandby: true),
-                url: "https://127.0.0.1:\(httpsPort)/api/hello")
-            print(
-                """
-                Shipshape demo — gateway with TLS 1.3 (self-signed) in front of a demo app.
+            let banner = """
+                Shipshape demo — gateway with TLS 1.3 (self-signed) in front of a demo app, version 1.0.0 on blue.
 
                   https://localhost:\(httpsPort)/            the app, through the gateway
                   http://localhost:\(httpPort)/             redirects to HTTPS
@@ -58,11 +51,16 @@ extension ShipshapeCommand {
                   curl -k -i https://localhost:\(httpsPort)/api/hello
                   curl -k -s --http2 -o /dev/null -w '%{http_version} %{http_code}\\n' https://localhost:\(httpsPort)/
 
-                The demo app runs with the process runtime (\(binary) demo-app); a live blue→green deploy
-                under load follows.
-
+                The demo app runs with the process runtime (\(binary) demo-app).
                 Ctrl-C stops.
-                """)
+                """
+            let show = DemoDeployShow(
+                settings: DeploySettings(
+                    project: "demo", service: app, stateDirectory: "\(stateDirectory)/.shipshape",
+                    adminSocket: "\(stateDirectory)/admin.sock",
+                    metrics: HostPort(host: "127.0.0.1", port: metricsPort), keepStandby: true),
+                url: "https://127.0.0.1:\(httpsPort)/api/hello", banner: banner)
+            print("Starting the Shipshape demo: the gateway, then the demo app 1.0.0…")
             try await GatewayRunner.run(configuration: configuration, extraServices: [show])
             try? FileManager.default.removeItem(atPath: stateDirectory)
         }

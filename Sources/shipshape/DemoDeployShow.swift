@@ -5,8 +5,8 @@ import ServiceLifecycle
 import ShipshapeCore
 import Synchronization
 
-/// The live part of `shipshape demo`: deploys version 1.0.0 of the demo app with the process runtime, then
-/// deploys 2.0.0 blue→green while a bounded built-in load runs through the gateway, and prints requests
+/// The live part of `shipshape demo`: deploys version 1.0.0 of the demo app with the process runtime, prints
+/// the banner once it serves (so the URLs it gives answer at once), then deploys 2.0.0 blue→green while a bounded built-in load runs through the gateway, and prints requests
 /// served, failures and the switch time. It then waits for Ctrl-C and stops both colors.
 struct DemoDeployShow: Service {
     /// Concurrent load workers.
@@ -18,6 +18,8 @@ struct DemoDeployShow: Service {
 
     let settings: DeploySettings
     let url: String
+    /// Printed once the first version serves: the URLs and what to try.
+    let banner: String
 
     func run() async throws {
         var configuration = HTTPClient.Configuration(certificateVerification: .none)
@@ -45,7 +47,8 @@ struct DemoDeployShow: Service {
             try await Task.sleep(for: .milliseconds(50))
         }
         try await controller.deploy(version: "1.0.0")
-        print("Deployed demo app 1.0.0 (blue). Now deploying 2.0.0 blue→green under load…")
+        print(banner)
+        print("\nNow deploying 2.0.0 blue→green under load…")
         let load = LoadCounters()
         let outcome = try await withThrowingTaskGroup(of: DeployController.Outcome?.self) { group in
             for _ in 0..<Self.loadConcurrency {

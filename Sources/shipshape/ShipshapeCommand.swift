@@ -1,6 +1,12 @@
 import ArgumentParser
 import ShipshapeCore
 
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#elseif canImport(Darwin)
+@preconcurrency import Darwin
+#endif
+
 /// The `shipshape` command: routes to subcommands, one per file.
 @main
 struct ShipshapeCommand: AsyncParsableCommand {
@@ -19,4 +25,21 @@ struct ShipshapeCommand: AsyncParsableCommand {
             DeployCommand.self, RollbackCommand.self, HistoryCommand.self, StatusCommand.self,
         ]
     )
+
+    /// Standard output is line-buffered even into a pipe or a file, so the lines of a long-running command
+    /// (the demo's URLs, deploy steps, backup progress) appear as they are printed, in order with the log lines
+    /// written straight to the descriptor, instead of all at exit.
+    static func main() async {
+        setvbuf(stdout, nil, _IOLBF, 0)
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
