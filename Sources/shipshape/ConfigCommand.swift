@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Gateway
 import ShipshapeCore
 
 extension ShipshapeCommand {
@@ -16,33 +17,95 @@ extension ShipshapeCommand {
 extension ShipshapeCommand.Config {
     /// `shipshape config check`: validate the configuration; errors name file:line and the key.
     struct Check: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Validate the configuration file.")
+        static let configuration = CommandConfiguration(
+            abstract: "Validate the configuration file.",
+            discussion: """
+                Checks the file's syntax, keys and values, then that every file it names can be read: \
+                certificates and keys (which must load as a matching pair), the ACME CA bundle, JWT keys, \
+                the backup's passphrase, identity and password files, and the paths it backs up. \
+                --syntax-only skips the files (for CI, where certificates and secrets are not present).
+                """)
 
         @OptionGroup var global: GlobalOptions
         @Flag(help: "Print the result as JSON.") var json = false
+        @Flag(help: "Check the file alone, not the files it names.") var syntaxOnly = false
 
         func run() async throws {
+            let errors: [ConfigError]
+            var configuration: ShipshapeConfiguration?
             do {
-                let configuration = try ShipshapeConfiguration.load(path: global.config)
-                if json {
-                    print(#"{"valid":true,"file":"\#(configuration.file)","services":\#(configuration.services.count)}"#)
-                } else {
-                    let services = configuration.services.keys.sorted().joined(separator: ", ")
-                    print("\(configuration.file): OK — project \(configuration.project), services: \(services)")
-                }
+                let loaded = try ShipshapeConfiguration.load(path: global.config)
+                configuration = loaded
+                errors = syntaxOnly ? [] : Self.fileErrors(loaded)
             } catch {
-                if json {
-                    var line = JSONLineWriter()
-                    line.field("valid", raw: "false")
-                    line.field("file", string: error.file)
-                    if let lineNumber = error.line { line.field("line", int: lineNumber) }
-                    line.field("key", string: error.keyPath)
-                    line.field("message", string: error.message)
-                    print(line.finish())
-                    throw ExitCode.failure
-                }
-                throw CLIError(error)
+                errors = [error]
             }
+            if json {
+                print(Self.json(configuration: configuration, errors: errors))
+            } else if let configuration, errors.isEmpty {
+                let services = configuration.services.keys.sorted().joined(separator: ", ")
+                let files = syntaxOnly ? "" : ", \(configuration.fileReferences.count) referenced files readable"
+                print("\(configuration.file): OK — project \(configuration.project), services: \(services)\(files)")
+            } else {
+                for error in errors { FileHandle.standardError.write(Data("Error: \(error.userMessage)\n".utf8)) }
+            }
+            if !errors.isEmpty { throw ExitCode.failure }
+        }
+
+        /// Every named file that cannot be read, then every certificate pair (with readable files) that does
+        /// not load as the gateway would load it.
+        static func fileErrors(_ configuration: ShipshapeConfiguration) -> [ConfigError] {
+            let text = (try? String(contentsOfFile: configuration.file, encoding: .utf8)) ?? ""
+            var errors = configuration.unreadableFiles(text: text)
+            let root = try? ConfigNode.parse(yaml: text, file: configuration.file)
+            for (index, certificate) in configuration.gateway.tls.certificates.enumerated() {
+                let path = ["gateway", "tls", "certificates", "[\(index)]"]
+                guard !errors.contains(where: { $0.keyPath.hasPrefix(ConfigNode(node: .init(""), file: "", path: path).keyPath + ".") })
+                else { continue }
+                var single = configuration.gateway.tls
+                (single.certificates, single.selfSigned, single.acme) = ([certificate], [], nil)
+                do {
+                    _ = try TLSContextStore(configuration: single, resolvePath: { configuration.resolve($0) })
+                } catch {
+                    let message: String
+                    if case .unreadable(let file, let reason) = error as? TLSSetupError {
+                        message = "cannot load \(file): \(reason)"
+                    } else {
+                        message = "\(certificate.key) does not match \(certificate.cert) (or is not a PEM private key): \(error)"
+                    }
+                    let node = root?.descendant(at: path)
+                    errors.append(
+                        ConfigError(
+                            file: configuration.file, line: node?.node.mark?.line, column: node?.node.mark?.column,
+                            keyPath: node?.keyPath ?? "", message: message))
+                }
+            }
+            return errors
+        }
+
+        /// `{"valid": …, "file": …, "services": N}` or, when invalid, the first error's fields and `errors`.
+        static func json(configuration: ShipshapeConfiguration?, errors: [ConfigError]) -> String {
+            var line = JSONLineWriter()
+            line.field("valid", raw: errors.isEmpty ? "true" : "false")
+            if let first = errors.first {
+                line.field("file", string: first.file)
+                if let lineNumber = first.line { line.field("line", int: lineNumber) }
+                line.field("key", string: first.keyPath)
+                line.field("message", string: first.message)
+                let all = errors.map { error in
+                    var item = JSONLineWriter()
+                    item.field("file", string: error.file)
+                    if let lineNumber = error.line { item.field("line", int: lineNumber) }
+                    item.field("key", string: error.keyPath)
+                    item.field("message", string: error.message)
+                    return item.finish()
+                }
+                line.field("errors", raw: "[" + all.joined(separator: ",") + "]")
+            } else if let configuration {
+                line.field("file", string: configuration.file)
+                line.field("services", int: configuration.services.count)
+            }
+            return line.finish()
         }
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Audit
 import Compose
 import Foundation
+import ShipshapeCore
 
 extension ShipshapeCommand {
     /// `shipshape secrets …`: generate secrets and check for leaked ones.
@@ -18,7 +19,7 @@ extension ShipshapeCommand.Secrets {
     struct Generate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Write random secrets to secrets/NAME.txt (mode 0600) and ignore secrets/ in git.",
-            discussion: "Without names, generates every top-level compose secret whose file is missing. Passwords are 32 random bytes in base64; JWT/signing keys 256 bits in hex."
+            discussion: "Without names, generates every top-level compose secret whose file is missing, and the secrets shipshape.yml names that Shipshape itself owns: the backup's passphrase_file and the gateway's jwt.hs256_secret_files. Passwords are 32 random bytes in base64; JWT/signing keys 256 bits in hex."
         )
 
         @OptionGroup var global: GlobalOptions
@@ -36,7 +37,7 @@ extension ShipshapeCommand.Secrets {
                     directory = project.projectDirectory
                     var files: [String: String] = [:]
                     for (name, secret) in project.secrets { if let path = secret.file, !path.hasPrefix("/") { files[name] = path } }
-                    requests = SecretGenerator.requests(from: files)
+                    requests = SecretGenerator.requests(from: files) + ownedSecrets(in: project.projectDirectory)
                 } else {
                     let chosen = try kind.map { text -> SecretKind in
                         guard let value = SecretKind(rawValue: text) else {
@@ -54,6 +55,28 @@ extension ShipshapeCommand.Secrets {
                 if requests.isEmpty { print("no secrets to generate: the compose project declares no secret files") }
             } catch {
                 throw CLIError(error)
+            }
+        }
+
+        /// The secret files `shipshape.yml` names whose value Shipshape alone uses (so a random one is right):
+        /// the backup passphrase and the HS256 keys tokens are checked with. A database's password file is
+        /// left alone: the database already has its password. Paths outside the project directory are skipped.
+        func ownedSecrets(in projectDirectory: String) -> [SecretGenerator.Request] {
+            guard FileManager.default.fileExists(atPath: global.config),
+                let configuration = try? ShipshapeConfiguration.load(path: global.config)
+            else { return [] }
+            var owned: [(name: String, kind: SecretKind, file: String)] = []
+            if case .passphraseFile(let file) = configuration.backup?.encryption {
+                owned.append(("backup_passphrase", .password, file))
+            }
+            for (index, file) in configuration.gateway.rateLimits.jwt.hmacSecretFiles.enumerated() {
+                owned.append(("jwt_hs256_secret_\(index)", .jwt, file))
+            }
+            let root = URL(fileURLWithPath: projectDirectory).standardizedFileURL.path + "/"
+            return owned.compactMap { name, kind, file in
+                let resolved = configuration.resolve(file)
+                guard resolved.hasPrefix(root) else { return nil }
+                return SecretGenerator.Request(name: name, kind: kind, file: String(resolved.dropFirst(root.count)))
             }
         }
     }

@@ -1,0 +1,146 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// `shipshape config check` and `secrets generate` as a user runs them, on files written by the test.
+@Suite("shipshape config check")
+struct ConfigCheckCommandTests {
+    static func shipshape(_ arguments: [String], in directory: TemporaryDirectory) async throws -> ProcessRunner.Result {
+        try await ProcessRunner.run([try ShipshapeProcess.binaryPath()] + arguments, currentDirectory: directory.path)
+    }
+
+    static func makeCertificate(_ name: String, in directory: TemporaryDirectory) async throws {
+        let result = try await ProcessRunner.run(
+            [
+                "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
+                "-subj", "/CN=\(name)", "-keyout", "\(name).key", "-out", "\(name).pem",
+            ], currentDirectory: directory.path)
+        try #require(result.status == 0, "\(result.stderr)")
+    }
+
+    static let config = """
+        project: shop
+        gateway:
+          https: 127.0.0.1:8443
+          tls:
+            certificates:
+              - { cert: site.pem, key: site.key }
+          routes: [{ match: /, service: app }]
+        services:
+          app: { targets: [127.0.0.1:8000] }
+        backup:
+          store: backups
+          encryption: { passphrase_file: secrets/backup_passphrase.txt }
+          sources:
+            - files: [media/]
+        """
+
+    @Test("an unknown key is an error naming file, line, column and key, with a suggestion; exit 1")
+    func unknownKey() async throws {
+        let directory = try TemporaryDirectory(prefix: "config-check")
+        defer { directory.remove() }
+        try directory.write("shipshape.yml", "project: shop\ngateway:\n  limits:\n    header_timout: 10s\n")
+        let result = try await Self.shipshape(["config", "check"], in: directory)
+        #expect(result.status == 1)
+        #expect(
+            result.stderr.contains(
+                "shipshape.yml:4:5: gateway.limits.header_timout: unknown key 'header_timout'; did you mean 'header_timeout'?"),
+            "\(result.stderr)")
+    }
+
+    @Test("every missing file the configuration names is reported at its line, all at once; --syntax-only skips them")
+    func missingFiles() async throws {
+        let directory = try TemporaryDirectory(prefix: "config-check")
+        defer { directory.remove() }
+        try directory.write("shipshape.yml", Self.config)
+        let result = try await Self.shipshape(["config", "check"], in: directory)
+        #expect(result.status == 1)
+        let lines = result.stderr.split(separator: "\n").map(String.init)
+        #expect(lines.count == 4, "\(result.stderr)")
+        #expect(lines.contains { $0.hasPrefix("Error: shipshape.yml:6:17: gateway.tls.certificates[0].cert: site.pem") && $0.hasSuffix("does not exist") })
+        #expect(lines.contains { $0.hasPrefix("Error: shipshape.yml:6:32: gateway.tls.certificates[0].key: site.key") })
+        #expect(lines.contains { $0.hasPrefix("Error: shipshape.yml:12:34: backup.encryption.passphrase_file: secrets/backup_passphrase.txt") })
+        #expect(lines.contains { $0.hasPrefix("Error: shipshape.yml:14:15: backup.sources[0].files[0]: media/") })
+
+        let json = try await Self.shipshape(["config", "check", "--json"], in: directory)
+        #expect(json.status == 1)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect(object["valid"] as? Bool == false)
+        #expect((object["errors"] as? [[String: Any]])?.count == 4)
+        #expect(object["key"] as? String == "gateway.tls.certificates[0].cert")
+        #expect(object["line"] as? Int == 6)
+
+        let syntax = try await Self.shipshape(["config", "check", "--syntax-only"], in: directory)
+        #expect(syntax.status == 0, "\(syntax.stderr)")
+        #expect(syntax.stdout.contains("OK — project shop"))
+    }
+
+    @Test("a key that does not match its certificate, or a file that is not PEM, is an error at that certificate")
+    func certificatePairs() async throws {
+        let directory = try TemporaryDirectory(prefix: "config-check")
+        defer { directory.remove() }
+        try directory.write("shipshape.yml", Self.config)
+        try FileManager.default.createDirectory(atPath: "\(directory.path)/media", withIntermediateDirectories: true)
+        try directory.write("secrets/backup_passphrase.txt", "correct horse battery staple\n")
+        try await Self.makeCertificate("site", in: directory)
+        try await Self.makeCertificate("other", in: directory)
+
+        let valid = try await Self.shipshape(["config", "check"], in: directory)
+        #expect(valid.status == 0, "\(valid.stderr)")
+        #expect(valid.stdout.contains("OK — project shop, services: app, 4 referenced files readable"), "\(valid.stdout)")
+
+        try FileManager.default.removeItem(atPath: "\(directory.path)/site.key")
+        try FileManager.default.copyItem(atPath: "\(directory.path)/other.key", toPath: "\(directory.path)/site.key")
+        let mismatched = try await Self.shipshape(["config", "check"], in: directory)
+        #expect(mismatched.status == 1)
+        #expect(
+            mismatched.stderr.contains("shipshape.yml:6:9: gateway.tls.certificates[0]: site.key does not match site.pem"),
+            "\(mismatched.stderr)")
+
+        try directory.write("site.pem", "not a certificate\n")
+        let garbage = try await Self.shipshape(["config", "check"], in: directory)
+        #expect(garbage.status == 1)
+        #expect(garbage.stderr.contains("gateway.tls.certificates[0]: cannot load \(directory.path)/site.pem"), "\(garbage.stderr)")
+    }
+
+    @Test("secrets generate writes the backup passphrase shipshape.yml names, mode 0600, and keeps an existing one")
+    func generatesOwnedSecrets() async throws {
+        let directory = try TemporaryDirectory(prefix: "config-check")
+        defer { directory.remove() }
+        try directory.write("shipshape.yml", Self.config)
+        try directory.write(
+            "docker-compose.yml",
+            "services:\n  db:\n    image: postgres:16\n    secrets: [db_password]\nsecrets:\n  db_password: { file: ./secrets/db_password.txt }\n")
+        let first = try await Self.shipshape(["secrets", "generate"], in: directory)
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.contains("secrets/backup_passphrase.txt: password, generated"), "\(first.stdout)")
+        #expect(first.stdout.contains("secrets/db_password.txt: password, generated"), "\(first.stdout)")
+        let path = "\(directory.path)/secrets/backup_passphrase.txt"
+        let passphrase = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(passphrase.count > 40)
+        let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+
+        let second = try await Self.shipshape(["secrets", "generate"], in: directory)
+        #expect(second.stdout.contains("secrets/backup_passphrase.txt: password, kept"), "\(second.stdout)")
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == passphrase)
+    }
+
+    @Test("the examples shipped in examples/ load, and name only the files a deployment provides")
+    func examples() async throws {
+        let examples = "\(ProcessRunner.packageRoot)/examples"
+        let result = try await ProcessRunner.run(
+            [try ShipshapeProcess.binaryPath(), "config", "check", "--json"], currentDirectory: examples)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result.stdout)")
+        // Certificates, the generated secrets and the media directory exist only where the shop runs.
+        let keys = Set(((object["errors"] as? [[String: Any]]) ?? []).compactMap { $0["key"] as? String })
+        #expect(
+            keys.isSubset(of: [
+                "gateway.tls.certificates[0].cert", "gateway.tls.certificates[0].key", "backup.encryption.passphrase_file",
+                "backup.sources[0].postgres.password_file", "backup.sources[2].files[0]",
+            ]), "\(result.stdout)")
+        let audit = try await ProcessRunner.run([try ShipshapeProcess.binaryPath(), "audit", "--json"], currentDirectory: examples)
+        #expect(audit.status == 0, "\(audit.stderr)")
+        #expect(audit.stdout.contains("\"score\""))
+    }
+}
