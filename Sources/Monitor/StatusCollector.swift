@@ -38,7 +38,7 @@ public struct StatusCollector: Sendable {
 
     /// Every check, in the order printed.
     public func collect(now: Date = Date()) async -> StatusReport {
-        var checks = await services()
+        var checks = configuration.proxiesTraffic ? await services() : []
         checks += certificates(now: now)
         checks += disks()
         if let backup = configuration.backup { checks += await backups(backup, now: now) }
@@ -112,7 +112,10 @@ public struct StatusCollector: Sendable {
     // MARK: - Disks
 
     func disks() -> [StatusReport.Check] {
-        var directories = [(configuration.resolve(configuration.gateway.admin.effectiveStateFile) as NSString).deletingLastPathComponent]
+        var directories: [String] = []
+        if configuration.proxiesTraffic {
+            directories.append((configuration.resolve(configuration.gateway.admin.effectiveStateFile) as NSString).deletingLastPathComponent)
+        }
         if let store = configuration.backup?.store, !store.hasPrefix("s3://") { directories.append(configuration.resolve(store)) }
         var seen: Set<UInt> = []
         var checks: [StatusReport.Check] = []

@@ -33,7 +33,12 @@ extension ShipshapeCommand {
         func run() async throws {
             JSONLogHandler.bootstrap()
             ShipshapeMetrics.bootstrap()
-            let configuration = try global.loadConfiguration()
+            var configuration = try global.loadConfiguration()
+            if !configuration.proxiesTraffic {
+                // Nothing to proxy (a file with only backup:): no public listener, the admin API and metrics only.
+                (configuration.gateway.http, configuration.gateway.https) = (nil, nil)
+                Logger(label: "shipshape.run").info("no routes or services: no HTTP listener, the admin socket and metrics only")
+            }
             var services: [any Service] = []
             if configuration.backup != nil {
                 do {

@@ -81,4 +81,24 @@ struct StatusTests {
         #expect((json["checks"] as? [[String: Any]])?.count == after.checks.count)
         await app.stop()
     }
+
+    @Test("a file with only backup: reports its backups and their disk, not a gateway it does not run")
+    func backupOnly() async throws {
+        let directory = try TemporaryDirectory(prefix: "status")
+        defer { directory.remove() }
+        _ = try directory.write("files/hello.txt", "hello\n")
+        let identity = X25519Identity.generate()
+        let configuration = ShipshapeConfiguration(
+            project: "db-host",
+            backup: BackupConfiguration(store: "backups", encryption: .recipients([identity.recipient.description]), sources: [.files(["files"])]),
+            baseDirectory: directory.path)
+        let settings = try BackupSettings(configuration)
+        _ = try await BackupRunner(settings: settings, store: try settings.makeStore()).run()
+        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        defer { _ = http.shutdown() }
+        let report = await StatusCollector(configuration: configuration, httpClient: http).collect()
+        #expect(!report.checks.contains { $0.kind == "gateway" || $0.kind == "service" }, "\(report.text(colors: false))")
+        #expect(report.checks.filter { $0.kind == "disk" }.map(\.name) == ["\(directory.path)/backups"])
+        #expect(report.checks.contains { $0.kind == "backup" && $0.level == .ok })
+    }
 }

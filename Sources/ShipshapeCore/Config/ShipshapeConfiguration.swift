@@ -102,6 +102,10 @@ public struct ShipshapeConfiguration: Sendable {
         }
     }
 
+    /// Whether the gateway has anything to proxy: routes or services. A file with only `backup:` (a database
+    /// host's backups) has neither; `shipshape run` then opens no HTTP listener and `status` checks no gateway.
+    public var proxiesTraffic: Bool { !gateway.routes.isEmpty || !services.isEmpty }
+
     /// Resolves a path from the file against the configuration's directory.
     public func resolve(_ path: String) -> String {
         if path.hasPrefix("/") { return path }
