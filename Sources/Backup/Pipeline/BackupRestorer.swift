@@ -26,6 +26,8 @@ public struct BackupRestorer: Sendable {
     /// a PostgreSQL part is restored with pg_restore into that (new) database instead.
     public func restore(id: String, source: String?, to directory: String, database: String? = nil) async throws -> [Restored] {
         AllocatorTuning.apply
+        // `--to restored/` names the same directory as `restored`: no `//` in the paths printed.
+        let directory = directory.count > 1 && directory.hasSuffix("/") ? String(directory.dropLast()) : directory
         let catalog = BackupCatalog(store: store, project: settings.project)
         let manifest = try await catalog.manifest(id)
         let parts = manifest.parts.filter { source == nil || $0.name == source || $0.kind == source }
