@@ -11,7 +11,7 @@ extension ShipshapeCommand {
     /// `shipshape proxy`: the gateway and its admin API only.
     struct Proxy: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Run the edge gateway and its admin API (no health monitor of backups, no scheduler).")
+            abstract: "Run the edge gateway and its admin API alone (no backup scheduler: that is `run`).")
 
         @OptionGroup var global: GlobalOptions
 
@@ -26,7 +26,7 @@ extension ShipshapeCommand {
     /// `shipshape run`: the gateway plus everything that runs beside it.
     struct Run: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Run the gateway, admin API, health monitor and backup scheduler.")
+            abstract: "Run the gateway (with its health checks) and admin API, and the backup scheduler.")
 
         @OptionGroup var global: GlobalOptions
 
