@@ -46,6 +46,32 @@ struct ReportTests {
         }
     }
 
+    @Test("SARIF locations are relative to %SRCROOT% (the directory audited from) when under it, so code scanning maps them to files")
+    func sarifLocations() throws {
+        let inside = SourceLocation(file: "/work/repo/deploy/docker-compose.yml", line: 4)
+        let outside = SourceLocation(file: "/etc/shop/compose.override.yml", line: 2)
+        let report = AuditReport(
+            findings: [
+                Finding(rule: "r", severity: .low, service: "a", location: inside, message: "m", fix: "f"),
+                Finding(rule: "r", severity: .low, service: "a", location: outside, message: "m", fix: "f"),
+            ], suppressed: [], serviceCount: 1)
+        let data = Data(SARIFReporter.render(report, sourceRoot: "/work/repo").utf8)
+        let log = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let run = try #require((log["runs"] as? [[String: Any]])?.first)
+        let base = (run["originalUriBaseIds"] as? [String: Any])?["%SRCROOT%"] as? [String: Any]
+        #expect(base?["uri"] as? String == "file:///work/repo/")
+        let locations = ((run["results"] as? [[String: Any]]) ?? []).map { result in
+            (((result["locations"] as? [[String: Any]])?.first?["physicalLocation"] as? [String: Any])?["artifactLocation"]
+                as? [String: String]) ?? [:]
+        }
+        #expect(locations.first == ["uri": "deploy/docker-compose.yml", "uriBaseId": "%SRCROOT%"])
+        #expect(locations.last == ["uri": "file:///etc/shop/compose.override.yml"])
+
+        let text = TextReporter(colors: false, baseDirectory: "/work/repo").render(report)
+        #expect(text.contains("LOW r  deploy/docker-compose.yml:4\n"), "\(text)")
+        #expect(text.contains("LOW r  /etc/shop/compose.override.yml:2\n"), "\(text)")
+    }
+
     @Test("score: 10 with no findings, lower with each finding, capped by the worst severity")
     func score() throws {
         let clean = AuditReport(findings: [], suppressed: [], serviceCount: 3)

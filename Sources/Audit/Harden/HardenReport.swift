@@ -1,7 +1,13 @@
+import Foundation
+
 /// How harden tells what it did: the changes, the score before and after, and what needs a human.
 public enum HardenReport {
     /// The human summary.
-    public static func text(plan: HardenPlan, before: AuditReport, after: AuditReport, output: String) -> String {
+    /// Locations under `baseDirectory` are shown relative to it.
+    public static func text(
+        plan: HardenPlan, before: AuditReport, after: AuditReport, output: String,
+        baseDirectory: String = FileManager.default.currentDirectoryPath
+    ) -> String {
         var text = "Wrote \(output)\n\nChanges:\n"
         for change in plan.changes {
             text += "  \(change.service ?? "(project)"): \(change.explanation) [\(change.rule)]\n"
@@ -11,7 +17,7 @@ public enum HardenReport {
         if !after.findings.isEmpty {
             text += "\nNeeds a human (\(after.findings.count)):\n"
             for finding in after.findings {
-                text += "  \(finding.severity.rawValue.uppercased()) \(finding.rule)  \(finding.location)  \(finding.message)\n      fix: \(finding.fix)\n"
+                text += "  \(finding.severity.rawValue.uppercased()) \(finding.rule)  \(finding.location.description(relativeTo: baseDirectory))  \(finding.message)\n      fix: \(finding.fix)\n"
             }
         }
         if !plan.secretFiles.isEmpty {

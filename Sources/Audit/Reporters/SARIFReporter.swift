@@ -15,8 +15,36 @@ public enum SARIFReporter {
         }
     }
 
-    /// Renders `report` as a SARIF 2.1.0 log.
-    public static func render(_ report: AuditReport, rules: [AuditRule] = RuleCatalog.all) -> String {
+    /// The base the locations of files under the source root are relative to.
+    static let sourceRootID = "%SRCROOT%"
+
+    /// Where a file is, as SARIF wants it: relative to `%SRCROOT%` (the directory the audit runs in, the
+    /// repository root in CI) when the file is under it — code scanning maps only such locations to the
+    /// repository's files — else an absolute `file://` URI.
+    static func artifactLocation(_ file: String, sourceRoot: String) -> [String: Any] {
+        let allowed = CharacterSet.urlPathAllowed.subtracting(CharacterSet(charactersIn: "%"))
+        let encode = { (path: String) in path.addingPercentEncoding(withAllowedCharacters: allowed) ?? path }
+        let root = directoryPath(sourceRoot)
+        let absolute = file.hasPrefix("/") ? file : root + file
+        let standardized = URL(fileURLWithPath: absolute).standardizedFileURL.path
+        if standardized.hasPrefix(root) {
+            return ["uri": encode(String(standardized.dropFirst(root.count))), "uriBaseId": sourceRootID]
+        }
+        return ["uri": "file://" + encode(standardized)]
+    }
+
+    /// `path` standardized, ending in exactly one `/`.
+    static func directoryPath(_ path: String) -> String {
+        let standardized = URL(fileURLWithPath: path).standardizedFileURL.path
+        return standardized.hasSuffix("/") ? standardized : standardized + "/"
+    }
+
+    /// Renders `report` as a SARIF 2.1.0 log; locations are relative to `sourceRoot` (by default the current
+    /// directory) where they can be.
+    public static func render(
+        _ report: AuditReport, rules: [AuditRule] = RuleCatalog.all,
+        sourceRoot: String = FileManager.default.currentDirectoryPath
+    ) -> String {
         var ruleIndex: [String: Int] = [:]
         var ruleObjects: [[String: Any]] = []
         for rule in rules {
@@ -38,7 +66,7 @@ public enum SARIFReporter {
                 "message": ["text": "\(finding.message). \(finding.fix)"],
                 "locations": [[
                     "physicalLocation": [
-                        "artifactLocation": ["uri": finding.location.file],
+                        "artifactLocation": artifactLocation(finding.location.file, sourceRoot: sourceRoot),
                         "region": ["startLine": finding.location.line, "startColumn": finding.location.column],
                     ] as [String: Any]
                 ]],
@@ -55,6 +83,9 @@ public enum SARIFReporter {
                     "informationUri": "https://github.com/shipshape/shipshape", "rules": ruleObjects,
                 ] as [String: Any]],
                 "results": results,
+                "originalUriBaseIds": [
+                    sourceRootID: ["uri": "file://" + (directoryPath(sourceRoot).addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? sourceRoot)]
+                ],
                 "properties": ["score": report.score],
             ] as [String: Any]],
         ]

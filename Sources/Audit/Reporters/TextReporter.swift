@@ -1,3 +1,5 @@
+import Foundation
+
 /// The human report: findings grouped by service, most severe first, coloured on a terminal.
 public struct TextReporter: Sendable {
     /// True to use ANSI colours (the CLI turns them off when stdout is not a terminal or NO_COLOR is set).
@@ -5,10 +7,14 @@ public struct TextReporter: Sendable {
     /// False to end with only the counts (secrets check has no score).
     public var showsScore: Bool
 
-    /// A reporter.
-    public init(colors: Bool, showsScore: Bool = true) {
+    /// Locations under this directory are shown relative to it (as the user typed them, and shorter).
+    public var baseDirectory: String
+
+    /// A reporter; `baseDirectory` is by default the current directory.
+    public init(colors: Bool, showsScore: Bool = true, baseDirectory: String = FileManager.default.currentDirectoryPath) {
         self.colors = colors
         self.showsScore = showsScore
+        self.baseDirectory = baseDirectory
     }
 
     private func paint(_ text: String, _ code: String) -> String {
@@ -33,7 +39,7 @@ public struct TextReporter: Sendable {
         for service in groups.keys.sorted() {
             output += paint(service, "1") + "\n"
             for finding in groups[service] ?? [] {
-                output += "  \(label(finding.severity)) \(finding.rule)  \(finding.location)\n"
+                output += "  \(label(finding.severity)) \(finding.rule)  \(finding.location.description(relativeTo: baseDirectory))\n"
                 output += "      \(finding.message)\n"
                 output += "      " + paint("fix: ", "2") + finding.fix + "\n"
             }

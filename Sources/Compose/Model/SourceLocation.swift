@@ -16,4 +16,11 @@ public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
 
     /// `file:line`, the form editors and CI annotations understand.
     public var description: String { "\(file):\(line)" }
+
+    /// `file:line` with the file relative to `directory` when it lies under it: how a report shows a location
+    /// to someone working in that directory (`docker-compose.yml:16`, not the absolute path).
+    public func description(relativeTo directory: String) -> String {
+        let root = directory.hasSuffix("/") ? directory : directory + "/"
+        return file.hasPrefix(root) ? "\(file.dropFirst(root.count)):\(line)" : description
+    }
 }
