@@ -152,7 +152,7 @@ public struct StatusCollector: Sendable {
         }
         let age = now.timeIntervalSince(newest.manifest.createdAt)
         var level = StatusReport.Level.ok
-        var detail = "newest \(newest.manifest.id), \(Self.describe(age)) old"
+        var detail = "newest \(newest.manifest.id), \(ElapsedText.describe(age)) old"
         if let interval = backup.schedule.flatMap(Self.interval(of:)) {
             if age > 2 * interval {
                 level = .critical
@@ -167,7 +167,7 @@ public struct StatusCollector: Sendable {
         if let verification = verified?.verification {
             checks.append(.init(
                 kind: "backup", name: "verification", level: verification.passed ? .ok : .critical,
-                detail: "\(verification.id) \(verification.passed ? "restored and checked" : "FAILED") \(Self.describe(now.timeIntervalSince(verification.verifiedAt))) ago"))
+                detail: "\(verification.id) \(verification.passed ? "restored and checked" : "FAILED") \(ElapsedText.describe(now.timeIntervalSince(verification.verifiedAt))) ago"))
         } else if backup.verifySchedule != nil {
             checks.append(.init(kind: "backup", name: "verification", level: .warning, detail: "no backup has been verified yet (shipshape backup verify)"))
         }
@@ -180,14 +180,5 @@ public struct StatusCollector: Sendable {
             return nil
         }
         return second.timeIntervalSince(first)
-    }
-
-    static func describe(_ seconds: TimeInterval) -> String {
-        switch seconds {
-        case ..<120: "\(Int(seconds)) s"
-        case ..<7200: "\(Int(seconds / 60)) min"
-        case ..<(2 * secondsPerDay): "\(Int(seconds / 3600)) h"
-        default: "\(Int(seconds / secondsPerDay)) days"
-        }
     }
 }

@@ -98,10 +98,12 @@ extension ShipshapeCommand.Backup {
             }
             if options.json { return try options.printJSON(rows) }
             if rows.isEmpty { print("no complete backups in \(settings.configuration.store)") }
+            func padded(_ text: String, _ width: Int) -> String { text + String(repeating: " ", count: max(0, width - text.count)) }
             for row in rows {
-                let age = Int(Date().timeIntervalSince(row.createdAt) / 3600)
+                let age = ElapsedText.describe(Date().timeIntervalSince(row.createdAt)) + " ago"
                 let verified = row.verified.map { $0 ? "verified" : "VERIFY FAILED" } ?? "not verified"
-                print("\(row.id)  \(age)h ago  \(ByteFormat.string(row.size))  \(verified)  \(row.sources.joined(separator: ","))")
+                let size = ByteFormat.string(row.size)
+                print("\(row.id)  \(padded(age, 12))  \(padded(size, 9))  \(padded(verified, 13))  \(row.sources.joined(separator: ","))")
             }
         }
     }

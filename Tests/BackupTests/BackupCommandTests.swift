@@ -51,6 +51,7 @@ struct BackupCommandTests {
         #expect(list.status == 0)
         #expect(list.stdout.contains(id))
         #expect(list.stdout.split(separator: "\n").count == 3)
+        #expect(list.stdout.split(separator: "\n").allSatisfy { $0.contains(" s ago") }, "just made: \(list.stdout)")
     }
 
     @Test("while the store is locked, run exits 1 with a message naming the holder")

@@ -58,4 +58,12 @@ struct UnitsTests {
         #expect(CIDR("not-an-ip") == nil)
         #expect(try #require(CIDR("192.168.0.0/16")).contains("192.168.255.1"))
     }
+
+    @Test("elapsed times read in the unit a person expects", arguments: [
+        (0.0, "0 s"), (-3, "0 s"), (119, "119 s"), (120, "2 min"), (7199, "119 min"), (7200, "2 h"), (172_799, "47 h"),
+        (172_800, "2 days"), (86_400 * 400, "400 days"),
+    ] as [(Double, String)])
+    func elapsed(seconds: Double, text: String) {
+        #expect(ElapsedText.describe(seconds) == text)
+    }
 }
