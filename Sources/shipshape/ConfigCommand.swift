@@ -60,8 +60,8 @@ extension ShipshapeCommand.Config {
             let root = try? ConfigNode.parse(yaml: text, file: configuration.file)
             for (index, certificate) in configuration.gateway.tls.certificates.enumerated() {
                 let path = ["gateway", "tls", "certificates", "[\(index)]"]
-                guard !errors.contains(where: { $0.keyPath.hasPrefix(ConfigNode(node: .init(""), file: "", path: path).keyPath + ".") })
-                else { continue }
+                // A pair with a file already reported missing is not loaded again.
+                guard !errors.contains(where: { $0.keyPath.hasPrefix(ConfigNode.keyPath(path) + ".") }) else { continue }
                 var single = configuration.gateway.tls
                 (single.certificates, single.selfSigned, single.acme) = ([certificate], [], nil)
                 do {

@@ -22,7 +22,7 @@ public struct ConfigFileReference: Sendable, Equatable {
     public var kind: Kind
 
     /// The dotted key path, such as `gateway.tls.certificates[0].cert`.
-    public var keyPath: String { ConfigNode(node: Node(""), file: "", path: path).keyPath }
+    public var keyPath: String { ConfigNode.keyPath(path) }
 }
 
 extension ShipshapeConfiguration {

@@ -32,9 +32,13 @@ public struct ConfigNode {
     }
 
     /// The dotted key path, such as `gateway.tls.certificates[0].cert`.
-    public var keyPath: String {
+    public var keyPath: String { Self.keyPath(path) }
+
+    /// The dotted key path of `components` (`["gateway", "tls", "certificates", "[0]"]` →
+    /// `gateway.tls.certificates[0]`).
+    public static func keyPath(_ components: [String]) -> String {
         var result = ""
-        for component in path {
+        for component in components {
             if component.hasPrefix("[") || result.isEmpty {
                 result += component
             } else {
