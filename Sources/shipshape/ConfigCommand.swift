@@ -67,12 +67,7 @@ extension ShipshapeCommand.Config {
                 do {
                     _ = try TLSContextStore(configuration: single, resolvePath: { configuration.resolve($0) })
                 } catch {
-                    let message: String
-                    if case .unreadable(let file, let reason) = error as? TLSSetupError {
-                        message = "cannot load \(file): \(reason)"
-                    } else {
-                        message = "\(certificate.key) does not match \(certificate.cert) (or is not a PEM private key): \(error)"
-                    }
+                    let message = (error as? any UserFacingError)?.userMessage ?? "\(error)"
                     let node = root?.descendant(at: path)
                     errors.append(
                         ConfigError(

@@ -94,13 +94,43 @@ struct ConfigCheckCommandTests {
         let mismatched = try await Self.shipshape(["config", "check"], in: directory)
         #expect(mismatched.status == 1)
         #expect(
-            mismatched.stderr.contains("shipshape.yml:6:9: gateway.tls.certificates[0]: site.key does not match site.pem"),
+            mismatched.stderr.contains(
+                "shipshape.yml:6:9: gateway.tls.certificates[0]: \(directory.path)/site.key is not the private key of the certificate in \(directory.path)/site.pem"),
             "\(mismatched.stderr)")
 
         try directory.write("site.pem", "not a certificate\n")
         let garbage = try await Self.shipshape(["config", "check"], in: directory)
         #expect(garbage.status == 1)
         #expect(garbage.stderr.contains("gateway.tls.certificates[0]: cannot load \(directory.path)/site.pem"), "\(garbage.stderr)")
+    }
+
+    @Test("proxy refuses to start when a key is not its certificate's, also for a second certificate chosen by SNI")
+    func proxyRefusesMismatchedPair() async throws {
+        let directory = try TemporaryDirectory(prefix: "config-check")
+        defer { directory.remove() }
+        for name in ["site", "other", "third"] { try await Self.makeCertificate(name, in: directory) }
+        let port = try ProcessRunner.freePort()
+        try directory.write(
+            "shipshape.yml",
+            """
+            project: shop
+            gateway:
+              http: null
+              https: 127.0.0.1:\(port)
+              tls:
+                certificates:
+                  - { cert: site.pem, key: site.key }
+                  - { cert: other.pem, key: third.key }
+              admin: { socket: admin.sock, metrics: null }
+            """)
+        // Under `timeout`: a gateway that accepted the pair would serve until killed (exit 124).
+        let proxy = try await ProcessRunner.run(
+            ["timeout", "10", try ShipshapeProcess.binaryPath(), "proxy"], environment: ["SHIPSHAPE_LOG_LEVEL": "error"],
+            currentDirectory: directory.path)
+        #expect(proxy.status == 1)
+        #expect(
+            proxy.stderr.contains("\(directory.path)/third.key is not the private key of the certificate in \(directory.path)/other.pem"),
+            "\(proxy.stderr)")
     }
 
     @Test("secrets generate writes the backup passphrase shipshape.yml names, mode 0600, and keeps an existing one")

@@ -142,6 +142,15 @@ public final class TLSContextStore: Sendable {
             throw TLSSetupError.unreadable(path: key, reason: "\(error)")
         }
         guard let leaf = chain.first else { throw TLSSetupError.unreadable(path: cert, reason: "no certificate in file") }
+        // BoringSSL checks the pair only for the first certificate, when the context is made; one chosen by SNI
+        // would fail at its first handshake. Every pair is checked here, where the error can name both files.
+        if let keyPEM = try? String(contentsOfFile: key, encoding: .utf8),
+            let parsedKey = try? Certificate.PrivateKey(pemEncoded: keyPEM),
+            let parsedLeaf = try? Certificate(derEncoded: try leaf.toDERBytes()),
+            parsedKey.publicKey != parsedLeaf.publicKey
+        {
+            throw TLSSetupError.keyMismatch(cert: cert, key: key)
+        }
         return Identity(chain: chain, key: privateKey, names: try names(of: leaf))
     }
 
@@ -171,6 +180,8 @@ public enum TLSSetupError: UserFacingError {
     case noCertificates
     /// A certificate or key file could not be read or parsed.
     case unreadable(path: String, reason: String)
+    /// The key is not the private key of the certificate (the leaf: the first certificate of the file).
+    case keyMismatch(cert: String, key: String)
 
     public var userMessage: String {
         switch self {
@@ -178,6 +189,9 @@ public enum TLSSetupError: UserFacingError {
             "no TLS certificate is configured; set gateway.tls.certificates or gateway.tls.self_signed"
         case .unreadable(let path, let reason):
             "cannot load \(path): \(reason); check the file exists, is PEM, and that cert and key match"
+        case .keyMismatch(let cert, let key):
+            "\(key) is not the private key of the certificate in \(cert); compare `openssl x509 -noout -pubkey -in CERT` "
+                + "with `openssl pkey -pubout -in KEY`"
         }
     }
 }
