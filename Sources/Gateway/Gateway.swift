@@ -92,34 +92,41 @@ public final class Gateway: Service, Sendable {
         var addresses = BoundAddresses()
         do {
             if let https = gateway.https, let tls {
-                let listener = try await bind(https, pipeline: GatewayPipeline(runtime: runtime, tls: tls, redirectToHTTPSPort: nil))
+                let listener = try await listening("gateway.https", on: "\(https)") {
+                    try await bind(https, pipeline: GatewayPipeline(runtime: runtime, tls: tls, redirectToHTTPSPort: nil))
+                }
                 listeners.append(listener)
                 addresses.https = listener.channel.localAddress
             }
             if let http = gateway.http {
                 let redirectPort = gateway.https == nil ? nil : (addresses.https?.port ?? gateway.https?.port)
-                let listener = try await bind(http, pipeline: GatewayPipeline(runtime: runtime, tls: nil, redirectToHTTPSPort: redirectPort))
+                let listener = try await listening("gateway.http", on: "\(http)") {
+                    try await bind(http, pipeline: GatewayPipeline(runtime: runtime, tls: nil, redirectToHTTPSPort: redirectPort))
+                }
                 listeners.append(listener)
                 addresses.http = listener.channel.localAddress
             }
             if let metrics = gateway.admin.metrics {
-                let server = try await bindSmallServer(host: metrics.host, port: metrics.port) { request in
-                    request.path.hasPrefix("/metrics")
-                        ? SmallResponse(status: .ok, contentType: "text/plain; version=0.0.4", body: ShipshapeMetrics.render())
-                        : SmallResponse(status: .ok, body: #"{"status":"ok"}"#)
+                let server = try await listening("gateway.admin.metrics", on: "\(metrics)") {
+                    try await bindSmallServer(host: metrics.host, port: metrics.port) { request in
+                        request.path.hasPrefix("/metrics")
+                            ? SmallResponse(status: .ok, contentType: "text/plain; version=0.0.4", body: ShipshapeMetrics.render())
+                            : SmallResponse(status: .ok, body: #"{"status":"ok"}"#)
+                    }
                 }
                 internalServers.append(server)
                 addresses.metrics = server.localAddress
             }
             let socketPath = configuration.resolve(gateway.admin.socket)
             let api = AdminAPI(runtime: runtime, stateFile: stateFile)
-            internalServers.append(try await bindAdminSocket(socketPath) { api.respond(to: $0) })
+            internalServers.append(
+                try await listening("gateway.admin.socket", on: socketPath) { try await bindAdminSocket(socketPath) { api.respond(to: $0) } })
             addresses.adminSocket = socketPath
         } catch {
             for listener in listeners { try? await listener.channel.close() }
             for server in internalServers { try? await server.close() }
             bound.fail(error)
-            throw GatewayError.bindFailed(reason: "\(error)")
+            throw error
         }
         bound.succeed(addresses)
         logger.info(
@@ -235,7 +242,7 @@ public final class Gateway: Service, Sendable {
             .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true)
             .get()
         // Only the owner may drive the gateway: the socket can switch traffic.
-        guard chmod(path, 0o600) == 0 else { throw GatewayError.bindFailed(reason: "cannot chmod 0600 \(path)") }
+        guard chmod(path, 0o600) == 0 else { throw IOError(errnoCode: errno, reason: "chmod 0600") }
         return channel
     }
 }
@@ -259,16 +266,27 @@ final class ConnectionRegistry: Sendable {
     }
 }
 
+/// Binds one listener; a failure becomes a `GatewayError` naming the configuration key and the address.
+func listening<Result>(_ key: String, on address: String, _ bind: () async throws -> Result) async throws -> Result {
+    do {
+        return try await bind()
+    } catch let error as IOError {
+        throw GatewayError.bindFailed(key: key, address: address, reason: String(cString: strerror(error.errnoCode)))
+    } catch {
+        throw GatewayError.bindFailed(key: key, address: address, reason: "\(error)")
+    }
+}
+
 /// Why the gateway could not start or run.
 public enum GatewayError: UserFacingError {
-    /// A listener could not be bound.
-    case bindFailed(reason: String)
+    /// A listener (`key` in the configuration, at `address`) could not be bound.
+    case bindFailed(key: String, address: String, reason: String)
 
     public var userMessage: String {
         switch self {
-        case .bindFailed(let reason):
-            "the gateway could not listen: \(reason); check that the ports are free and that this user may bind them "
-                + "(ports below 1024 need root or CAP_NET_BIND_SERVICE)"
+        case .bindFailed(let key, let address, let reason):
+            "the gateway could not listen on \(address) (\(key)): \(reason); check that nothing else listens there "
+                + "and that this user may bind it (ports below 1024 need root or CAP_NET_BIND_SERVICE)"
         }
     }
 }

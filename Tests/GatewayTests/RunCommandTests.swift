@@ -33,4 +33,47 @@ struct RunCommandTests {
         run.signal(SIGTERM)
         #expect(await run.waitForExit(timeout: 10) == 0, "output: \(run.output)")
     }
+
+    /// A listening socket on 127.0.0.1 at a free port, held until closed.
+    static func occupyPort() throws -> (descriptor: Int32, port: Int) {
+        let port = try ProcessRunner.freePort()
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0, listen(descriptor, 1) == 0 else {
+            close(descriptor)
+            throw TestSupportError(message: "cannot occupy port \(port)")
+        }
+        return (descriptor, port)
+    }
+
+    @Test("a port already taken stops the start with exit 1, naming the listener's key and address")
+    func portTaken() async throws {
+        let directory = try TemporaryDirectory(prefix: "run-port-taken")
+        defer { directory.remove() }
+        let taken = try Self.occupyPort()
+        defer { close(taken.descriptor) }
+        try directory.write(
+            "shipshape.yml",
+            """
+            project: shop
+            gateway:
+              http: 127.0.0.1:\(taken.port)
+              admin: { socket: admin.sock, metrics: null }
+              routes: [{ match: /, service: app }]
+            services:
+              app: { targets: [127.0.0.1:9] }
+            """)
+        let result = try await ProcessRunner.run(
+            ["timeout", "10", try ShipshapeProcess.binaryPath(), "proxy"], currentDirectory: directory.path)
+        #expect(result.status == 1)
+        #expect(
+            result.stderr.contains("could not listen on 127.0.0.1:\(taken.port) (gateway.http): Address already in use"),
+            "\(result.stderr)")
+    }
 }
