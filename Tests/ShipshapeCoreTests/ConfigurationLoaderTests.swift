@@ -101,6 +101,24 @@ struct ConfigurationLoaderTests {
         #expect(error.message.contains("500ms, 10s, 5m, 1h"))
     }
 
+    @Test("a zero limit that would refuse or cut every request is an error at its key; a zero shutdown timeout is not",
+        arguments: [
+            ("header_timeout: 0s", "header_timeout", "408"), ("idle_timeout: 0ms", "idle_timeout", "close every connection"),
+            ("max_header_size: 0B", "max_header_size", "431"), ("max_body_size: 0KB", "max_body_size", "not 'unlimited'"),
+            ("upstream_connect_timeout: 0s", "upstream_connect_timeout", "fail every connection"),
+            ("upstream_timeout: 0s", "upstream_timeout", "504"),
+        ])
+    func zeroLimits(setting: String, key: String, meaning: String) throws {
+        let error = try #require(throws: ConfigError.self) {
+            try ShipshapeConfiguration.parse(yaml: "project: shop\ngateway:\n  limits: { \(setting) }\n", file: "x.yml")
+        }
+        #expect(error.line == 3)
+        #expect(error.keyPath == "gateway.limits.\(key)")
+        #expect(error.message.hasPrefix("must be more than 0") && error.message.contains(meaning), "\(error.message)")
+        let immediate = try ShipshapeConfiguration.parse(yaml: "project: shop\ngateway:\n  limits: { shutdown_timeout: 0s }\n", file: "x.yml")
+        #expect(immediate.gateway.limits.shutdownTimeout == .zero)
+    }
+
     @Test("a route to a service that does not exist is an error with a suggestion")
     func routeToUnknownService() throws {
         let yaml = """
