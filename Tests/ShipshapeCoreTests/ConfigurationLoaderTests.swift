@@ -119,6 +119,17 @@ struct ConfigurationLoaderTests {
         #expect(immediate.gateway.limits.shutdownTimeout == .zero)
     }
 
+    @Test("a zero health check interval (probing without pause) or timeout is an error at its key")
+    func zeroHealthInterval() throws {
+        for (setting, key) in [("interval: 0s", "interval"), ("timeout: 0ms", "timeout")] {
+            let yaml = "project: shop\nservices:\n  app:\n    targets: [127.0.0.1:80]\n    health: { path: /h, \(setting) }\n"
+            let error = try #require(throws: ConfigError.self) { try ShipshapeConfiguration.parse(yaml: yaml, file: "x.yml") }
+            #expect(error.line == 5)
+            #expect(error.keyPath == "services.app.health.\(key)")
+            #expect(error.message.hasPrefix("must be more than 0"))
+        }
+    }
+
     @Test("a route to a service that does not exist is an error with a suggestion")
     func routeToUnknownService() throws {
         let yaml = """

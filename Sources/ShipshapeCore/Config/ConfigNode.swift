@@ -88,6 +88,20 @@ public struct ConfigNode {
         return value
     }
 
+    /// The node as a duration that must be more than zero; `zero` says what a zero would do, for the error.
+    public func positiveDuration(zero: String) throws(ConfigError) -> Duration {
+        let value = try duration()
+        guard value > .zero else { throw error("must be more than 0 (0 would \(zero))") }
+        return value
+    }
+
+    /// The node as a byte size that must be more than zero; `zero` says what a zero would do, for the error.
+    public func positiveByteSize(zero: String) throws(ConfigError) -> ByteSize {
+        let value = try byteSize()
+        guard value.bytes > 0 else { throw error("must be more than 0 (0 would \(zero))") }
+        return value
+    }
+
     /// The node as a byte size such as `16KB`, `10MB` or `1GB`.
     public func byteSize() throws(ConfigError) -> ByteSize {
         let text = try string()

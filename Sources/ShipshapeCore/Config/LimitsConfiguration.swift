@@ -63,31 +63,20 @@ public struct LimitsConfiguration: Sendable {
         self.init()
         // A zero limit here would refuse or cut every request; it is never what was meant (nginx's
         // `client_max_body_size 0` means "unlimited", a likely source of a 0 here).
-        func positive(_ key: String, meaning: String) throws(ConfigError) -> Duration? {
-            guard let node = mapping[key] else { return nil }
-            let value = try node.duration()
-            guard value > .zero else { throw node.error("must be more than 0 (0 would \(meaning))") }
-            return value
-        }
-        func positive(size key: String, meaning: String) throws(ConfigError) -> ByteSize? {
-            guard let node = mapping[key] else { return nil }
-            let value = try node.byteSize()
-            guard value.bytes > 0 else { throw node.error("must be more than 0 (0 would \(meaning))") }
-            return value
-        }
-        headerTimeout = try positive("header_timeout", meaning: "answer every request 408") ?? headerTimeout
-        idleTimeout = try positive("idle_timeout", meaning: "close every connection between requests") ?? idleTimeout
-        maxHeaderSize = try positive(size: "max_header_size", meaning: "answer every request 431") ?? maxHeaderSize
+        headerTimeout = try mapping["header_timeout"]?.positiveDuration(zero: "answer every request 408") ?? headerTimeout
+        idleTimeout = try mapping["idle_timeout"]?.positiveDuration(zero: "close every connection between requests") ?? idleTimeout
+        maxHeaderSize = try mapping["max_header_size"]?.positiveByteSize(zero: "answer every request 431") ?? maxHeaderSize
         maxBodySize =
-            try positive(size: "max_body_size", meaning: "refuse every request body with 413; unlike nginx's 0, it is not 'unlimited'")
-            ?? maxBodySize
+            try mapping["max_body_size"]?.positiveByteSize(
+                zero: "refuse every request body with 413; unlike nginx's 0, it is not 'unlimited'") ?? maxBodySize
         if let node = mapping["max_connections"] {
             maxConnections = try node.int()
             guard maxConnections > 0 else { throw node.error("must be at least 1") }
         }
         upstreamConnectTimeout =
-            try positive("upstream_connect_timeout", meaning: "fail every connection to an upstream") ?? upstreamConnectTimeout
-        upstreamTimeout = try positive("upstream_timeout", meaning: "answer every request 504") ?? upstreamTimeout
+            try mapping["upstream_connect_timeout"]?.positiveDuration(zero: "fail every connection to an upstream")
+            ?? upstreamConnectTimeout
+        upstreamTimeout = try mapping["upstream_timeout"]?.positiveDuration(zero: "answer every request 504") ?? upstreamTimeout
         shutdownTimeout = try mapping["shutdown_timeout"]?.duration() ?? shutdownTimeout
     }
 }

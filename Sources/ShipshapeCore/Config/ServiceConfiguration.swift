@@ -168,8 +168,8 @@ public struct HealthCheckConfiguration: Sendable, Hashable {
         let mapping = try node.mapping(allowedKeys: ["path", "interval", "timeout", "healthy", "unhealthy"])
         self.init()
         path = try mapping["path"]?.string() ?? path
-        interval = try mapping["interval"]?.duration() ?? interval
-        timeout = try mapping["timeout"]?.duration() ?? timeout
+        interval = try mapping["interval"]?.positiveDuration(zero: "probe every target without pause") ?? interval
+        timeout = try mapping["timeout"]?.positiveDuration(zero: "fail every probe") ?? timeout
         healthy = try mapping["healthy"]?.int() ?? healthy
         unhealthy = try mapping["unhealthy"]?.int() ?? unhealthy
         if healthy < 1 { throw try mapping.required("healthy").error("must be at least 1") }
