@@ -43,7 +43,7 @@ extension ShipshapeCommand.Config {
             if json {
                 print(Self.json(configuration: configuration, errors: errors))
             } else if let configuration, errors.isEmpty {
-                let services = configuration.services.keys.sorted().joined(separator: ", ")
+                let services = configuration.services.isEmpty ? "none" : configuration.services.keys.sorted().joined(separator: ", ")
                 let files = syntaxOnly ? "" : ", \(configuration.fileReferences.count) referenced files readable"
                 print("\(configuration.file): OK — project \(configuration.project), services: \(services)\(files)")
             } else {

@@ -1,4 +1,5 @@
 import Foundation
+import ShipshapeCore
 import Synchronization
 import Testing
 
@@ -18,6 +19,10 @@ struct BackupSchedulerTests {
         ("30 1 1 1,7 *", "2026-02-01T00:00:00Z", "2026-07-01T01:30:00Z"),
         ("0 0 13 * 5", "2026-11-01T00:00:00Z", "2026-11-06T00:00:00Z"),
         ("0 3 29 2 *", "2026-03-01T00:00:00Z", "2028-02-29T03:00:00Z"),
+        ("@daily", "2026-11-20T10:07:30Z", "2026-11-21T00:00:00Z"),
+        ("@weekly", "2026-11-20T10:07:30Z", "2026-11-22T00:00:00Z"),
+        ("@hourly", "2026-11-20T10:07:30Z", "2026-11-20T11:00:00Z"),
+        ("@monthly", "2026-11-20T10:07:30Z", "2026-12-01T00:00:00Z"),
     ])
     func next(expression: String, after: String, expected: String) throws {
         let cron = try CronExpression(expression)
@@ -26,7 +31,7 @@ struct BackupSchedulerTests {
 
     @Test("invalid expressions are rejected with the offending field", arguments: ["0 2 * *", "61 * * * *", "0 2 * * mon-x", "*/0 * * * *"])
     func invalid(expression: String) {
-        #expect(throws: BackupError.self) { try CronExpression(expression) }
+        #expect(throws: CronExpression.Invalid.self) { try CronExpression(expression) }
     }
 
     @Test("a job longer than its interval runs once and reports the missed runs")

@@ -130,6 +130,51 @@ struct ConfigurationLoaderTests {
         }
     }
 
+    @Test("a backup schedule that cannot run, a negative retention or one that keeps nothing is an error at its line",
+        arguments: [
+            (#"schedule: "61 * * * *""#, "backup.schedule", "The minute field '61'"),
+            (#"verify: { schedule: "0 4 * * 8" }"#, "backup.verify.schedule", "The day of week field '8'"),
+            ("retention: { daily: -1 }", "backup.retention.daily", "must be 0 or more"),
+            ("retention: { daily: 0, weekly: 0 }", "backup.retention", "keeps nothing"),
+        ])
+    func backupScheduleAndRetention(setting: String, key: String, message: String) throws {
+        let yaml = "project: shop\nbackup:\n  store: st\n  encryption: { passphrase_file: p }\n  sources: [{ files: [x] }]\n  \(setting)\n"
+        let error = try #require(throws: ConfigError.self) { try ShipshapeConfiguration.parse(yaml: yaml, file: "x.yml") }
+        #expect(error.line == 6)
+        #expect(error.keyPath == key)
+        #expect(error.message.contains(message), "\(error.message)")
+        let daily = try ShipshapeConfiguration.parse(yaml: yaml.replacingOccurrences(of: setting, with: #"schedule: "@daily""#), file: "x.yml")
+        #expect(daily.backup?.schedule == "@daily")
+    }
+
+    @Test("the files a configuration names: certificate pairs, secrets and host paths to back up, not paths inside containers")
+    func fileReferences() throws {
+        let yaml = """
+            project: shop
+            gateway:
+              https: 0.0.0.0:443
+              tls: { certificates: [{ cert: certs/a.pem, key: /etc/ssl/a.key }] }
+            backup:
+              store: backups
+              encryption: { passphrase_file: secrets/pass.txt }
+              sources:
+                - postgres: { host: 127.0.0.1, password_file: secrets/db.txt }
+                - files: [media/, "uploads:/var/www/media"]
+            """
+        let configuration = try ShipshapeConfiguration.parse(yaml: yaml, file: "/srv/shop/shipshape.yml", baseDirectory: "/srv/shop")
+        let references = configuration.fileReferences
+        #expect(references.map(\.keyPath) == [
+            "gateway.tls.certificates[0].cert", "gateway.tls.certificates[0].key", "backup.encryption.passphrase_file",
+            "backup.sources[0].postgres.password_file", "backup.sources[1].files[0]",
+        ])
+        #expect(references.map(\.resolved) == [
+            "/srv/shop/certs/a.pem", "/etc/ssl/a.key", "/srv/shop/secrets/pass.txt", "/srv/shop/secrets/db.txt", "/srv/shop/media",
+        ])
+        let errors = configuration.unreadableFiles(text: yaml)
+        #expect(errors.count == 5)
+        #expect(errors.first?.line == 4 && errors.first?.message.hasSuffix("does not exist") == true)
+    }
+
     @Test("a route to a service that does not exist is an error with a suggestion")
     func routeToUnknownService() throws {
         let yaml = """

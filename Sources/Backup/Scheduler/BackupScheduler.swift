@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Metrics
 import ServiceLifecycle
+import ShipshapeCore
 
 /// Runs backups (and verifications) on their cron schedules inside `shipshape run`, one job at a time.
 ///

@@ -1,4 +1,5 @@
 import Foundation
+import ShipshapeCore
 
 /// Files and directories, archived with tar (modes, owners and timestamps preserved, numeric ids).
 ///
@@ -27,14 +28,10 @@ public struct FilesSource: Sendable {
         var host: [String] = []
         var services: [(service: String, paths: [String])] = []
         for entry in entries {
-            let pieces = entry.split(separator: ":", maxSplits: 1)
-            let isService = pieces.count == 2 && pieces[1].hasPrefix("/")
-                && pieces[0].allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." }
-            guard isService else {
+            guard let (service, path) = BackupConfiguration.containerPath(entry) else {
                 host.append(entry)
                 continue
             }
-            let service = String(pieces[0]), path = String(pieces[1])
             if let index = services.firstIndex(where: { $0.service == service }) {
                 services[index].paths.append(path)
             } else {

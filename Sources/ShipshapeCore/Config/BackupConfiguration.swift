@@ -146,13 +146,20 @@ public struct BackupConfiguration: Sendable {
         var retention = Retention()
         if let retentionNode = mapping["retention"] {
             let values = try retentionNode.mapping(allowedKeys: ["last", "daily", "weekly", "monthly", "yearly"])
+            func count(_ key: String) throws(ConfigError) -> Int {
+                guard let node = values[key] else { return 0 }
+                let value = try node.int()
+                guard value >= 0 else {
+                    throw node.error("must be 0 or more (restic's -1 for 'keep every one' is not supported: write a large number)")
+                }
+                return value
+            }
             retention = Retention(
-                last: try values["last"]?.int() ?? 0,
-                daily: try values["daily"]?.int() ?? 0,
-                weekly: try values["weekly"]?.int() ?? 0,
-                monthly: try values["monthly"]?.int() ?? 0,
-                yearly: try values["yearly"]?.int() ?? 0
-            )
+                last: try count("last"), daily: try count("daily"), weekly: try count("weekly"),
+                monthly: try count("monthly"), yearly: try count("yearly"))
+            guard retention.last + retention.daily + retention.weekly + retention.monthly + retention.yearly > 0 else {
+                throw retentionNode.error("keeps nothing, a policy prune refuses to apply; set at least one of last, daily, weekly, monthly, yearly above 0")
+            }
         }
         var sources: [Source] = []
         for element in try mapping.required("sources").list() {
@@ -198,12 +205,12 @@ public struct BackupConfiguration: Sendable {
         var verifyChecks: [String] = []
         if let verifyNode = mapping["verify"] {
             let verify = try verifyNode.mapping(allowedKeys: ["schedule", "checks"])
-            verifySchedule = try verify["schedule"]?.string()
+            verifySchedule = try verify["schedule"]?.cronSchedule()
             verifyChecks = try verify["checks"]?.stringList() ?? []
         }
         let identityFile = try encryptionMapping["identity_file"]?.string()
         self.init(
-            schedule: try mapping["schedule"]?.string(),
+            schedule: try mapping["schedule"]?.cronSchedule(),
             store: try mapping.required("store").string(),
             encryption: encryption,
             retention: retention,
@@ -212,5 +219,31 @@ public struct BackupConfiguration: Sendable {
             verifyChecks: verifyChecks
         )
         self.identityFile = identityFile
+    }
+}
+
+extension BackupConfiguration {
+    /// A `files` entry `SERVICE:/absolute/path` (a path inside a compose service's container) split into its
+    /// service and path; nil for a host path.
+    public static func containerPath(_ entry: String) -> (service: String, path: String)? {
+        let pieces = entry.split(separator: ":", maxSplits: 1)
+        guard pieces.count == 2, pieces[1].hasPrefix("/"),
+            pieces[0].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." })
+        else { return nil }
+        return (String(pieces[0]), String(pieces[1]))
+    }
+}
+
+extension ConfigNode {
+    /// The node as a cron expression's text, checked: a schedule that cannot run is an error here, at its line,
+    /// not when `shipshape run` starts.
+    func cronSchedule() throws(ConfigError) -> String {
+        let text = try string()
+        do {
+            _ = try CronExpression(text)
+        } catch {
+            throw self.error(error.userMessage)
+        }
+        return text
     }
 }

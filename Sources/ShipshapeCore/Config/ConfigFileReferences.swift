@@ -27,7 +27,7 @@ public struct ConfigFileReference: Sendable, Equatable {
 
 extension ShipshapeConfiguration {
     /// Every file and directory the configuration names, in document order: certificates and keys, the ACME
-    /// CA bundle, JWT keys, the backup's passphrase, identity and password files, and the paths it backs up.
+    /// CA bundle, JWT keys, the backup's passphrase, identity and password files, and the host paths it backs up.
     /// The state file, the admin socket and the backup store are left out: Shipshape creates them.
     public var fileReferences: [ConfigFileReference] {
         var references: [ConfigFileReference] = []
@@ -59,7 +59,8 @@ extension ShipshapeConfiguration {
             case .redis(let redis):
                 if let file = redis.passwordFile { add(base + ["redis", "password_file"], file) }
             case .files(let paths):
-                for (pathIndex, path) in paths.enumerated() {
+                // `SERVICE:/path` entries are inside a container, not on this host.
+                for (pathIndex, path) in paths.enumerated() where BackupConfiguration.containerPath(path) == nil {
                     add(base + ["files", "[\(pathIndex)]"], path, .fileOrDirectory)
                 }
             }

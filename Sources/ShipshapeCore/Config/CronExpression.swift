@@ -18,13 +18,30 @@ public struct CronExpression: Sendable, Equatable {
     /// Searching further than this many minutes ahead means the expression never matches (e.g. Feb 30).
     static let searchLimitMinutes = 366 * 24 * 60 * 5
 
+    /// The shorthands of Vixie cron and most schedulers, as their five fields.
+    static let shorthands = [
+        "@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *", "@monthly": "0 0 1 * *", "@weekly": "0 0 * * 0",
+        "@daily": "0 0 * * *", "@midnight": "0 0 * * *", "@hourly": "0 * * * *",
+    ]
+
+    /// Why a text is not a cron expression: what is wrong, and how to write it.
+    public struct Invalid: UserFacingError, Equatable {
+        /// What is wrong, naming the field.
+        public var message: String
+        /// How to write it instead.
+        public var hint: String
+
+        public var userMessage: String { "\(message). \(hint)" }
+    }
+
     /// Parses `text`; the error names the field that is wrong.
-    public init(_ text: String) throws(BackupError) {
-        let fields = text.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+    public init(_ text: String) throws(Invalid) {
+        let expanded = Self.shorthands[text.trimmingCharacters(in: .whitespaces).lowercased()] ?? text
+        let fields = expanded.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
         guard fields.count == 5 else {
-            throw BackupError(
-                .configuration, "'\(text)' is not a cron expression (expected 5 fields, got \(fields.count))",
-                hint: "Write minute hour day-of-month month day-of-week, e.g. \"0 2 * * *\" for 02:00 UTC daily.")
+            throw Invalid(
+                message: "'\(text)' is not a cron expression (expected 5 fields, got \(fields.count))",
+                hint: "Write minute hour day-of-month month day-of-week, e.g. \"0 2 * * *\" for 02:00 UTC daily, or @hourly, @daily, @weekly, @monthly, @yearly.")
         }
         self.text = text
         minutes = try Self.field(fields[0], name: "minute", range: 0...59, text: text)
@@ -36,7 +53,7 @@ public struct CronExpression: Sendable, Equatable {
         weekdaysRestricted = fields[4] != "*"
     }
 
-    private static func field(_ field: String, name: String, range: ClosedRange<Int>, text: String) throws(BackupError) -> Set<Int> {
+    private static func field(_ field: String, name: String, range: ClosedRange<Int>, text: String) throws(Invalid) -> Set<Int> {
         var values = Set<Int>()
         for item in field.split(separator: ",", omittingEmptySubsequences: false) {
             let parts = item.split(separator: "/", omittingEmptySubsequences: false)
@@ -60,9 +77,9 @@ public struct CronExpression: Sendable, Equatable {
         return values
     }
 
-    private static func invalid(_ field: String, _ name: String, _ text: String) -> BackupError {
-        BackupError(
-            .configuration, "The \(name) field '\(field)' of the cron expression '\(text)' is invalid",
+    private static func invalid(_ field: String, _ name: String, _ text: String) -> Invalid {
+        Invalid(
+            message: "The \(name) field '\(field)' of the cron expression '\(text)' is invalid",
             hint: "Use *, N, A-B, */N, A-B/N or comma-separated lists within the field's range.")
     }
 
