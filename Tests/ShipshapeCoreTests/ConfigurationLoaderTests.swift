@@ -175,6 +175,21 @@ struct ConfigurationLoaderTests {
         #expect(errors.first?.line == 4 && errors.first?.message.hasSuffix("does not exist") == true)
     }
 
+    @Test("a header name that is not a token, or a value with a line break, is refused: either would make malformed responses")
+    func headerSyntax() throws {
+        for (headers, key) in [("{ Bad Header: x }", "gateway.headers.Bad Header"), (#"{ X-Thing: "a\r\nSet-Cookie: x=1" }"#, "gateway.headers.X-Thing")] {
+            let error = try #require(throws: ConfigError.self) {
+                try ShipshapeConfiguration.parse(yaml: "project: shop\ngateway:\n  headers: \(headers)\n", file: "x.yml")
+            }
+            #expect(error.line == 3)
+            #expect(error.keyPath == key)
+        }
+        let fine = try ShipshapeConfiguration.parse(
+            yaml: "project: shop\ngateway:\n  headers: { X-Frame-Options: null, Content-Security-Policy: \"default-src 'self'\" }\n",
+            file: "x.yml")
+        #expect(fine.gateway.headers.count == 2)
+    }
+
     @Test("a route to a service that does not exist is an error with a suggestion")
     func routeToUnknownService() throws {
         let yaml = """

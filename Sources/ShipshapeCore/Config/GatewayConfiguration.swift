@@ -74,7 +74,16 @@ public struct GatewayConfiguration: Sendable {
         if let node = mapping["headers"] {
             headers = []
             for (name, value) in try node.entries() {
-                headers.append((name, value.isNull ? nil : try value.string()))
+                // Written into every response as they are: a name that is not an HTTP token, or a value with a
+                // control character, would make malformed responses (or split them).
+                guard !name.isEmpty, name.utf8.allSatisfy(HTTPToken.isTokenCharacter) else {
+                    throw value.error("'\(name)' is not a header name; use letters, digits and !#$%&'*+-.^_`|~ only")
+                }
+                let text = value.isNull ? nil : try value.string()
+                if let text, !text.utf8.allSatisfy(HTTPToken.isFieldValueByte) {
+                    throw value.error("the value of '\(name)' has a control character (a line break?); header values are one line")
+                }
+                headers.append((name, text))
             }
         }
         if let node = mapping["compression"] { compression = try CompressionConfiguration(from: node) }

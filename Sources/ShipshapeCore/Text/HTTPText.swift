@@ -62,3 +62,21 @@ public struct AcceptedCoding: Sendable, Equatable {
     /// Whether the client accepts this coding at all (a weight above zero).
     public var isAccepted: Bool { quality > 0 }
 }
+
+/// RFC 9110's character classes for header names and values.
+public enum HTTPToken {
+    /// A `tchar`: the characters a header name (a token) is made of.
+    public static func isTokenCharacter(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            true
+        default:
+            "!#$%&'*+-.^_`|~".utf8.contains(byte)
+        }
+    }
+
+    /// A byte a header value may hold: visible characters, space, tab and obs-text; no CR, LF, NUL or other control.
+    public static func isFieldValueByte(_ byte: UInt8) -> Bool {
+        byte == 0x09 || (byte >= 0x20 && byte != 0x7F)
+    }
+}
