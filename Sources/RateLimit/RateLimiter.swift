@@ -80,7 +80,12 @@ public final class RateLimiter: Sendable {
         case .memory:
             shared = nil
         case .redis(let url):
-            let address = try RedisAddress(url: url)
+            let address: RedisAddress
+            do {
+                address = try RedisAddress(url: url)
+            } catch {
+                throw RateLimitError.invalidStoreURL(error.redactedURL)
+            }
             let pool = RESPConnectionPool(
                 address: address,
                 configuration: .init(

@@ -190,6 +190,20 @@ struct ConfigurationLoaderTests {
         #expect(fine.gateway.headers.count == 2)
     }
 
+    @Test("a Redis store URL that cannot be used is an error at its line, without the password it holds")
+    func redisStoreURL() throws {
+        for url in ["redis://:s3cret@localhost:99999/0", "redis://:s3cret@cache/x", "rediss:/:s3cret@cache"] {
+            let error = try #require(throws: ConfigError.self) {
+                try ShipshapeConfiguration.parse(yaml: "project: shop\ngateway:\n  rate_limit_store: \(url)\n", file: "x.yml")
+            }
+            #expect(error.line == 3)
+            #expect(error.keyPath == "gateway.rate_limit_store")
+            #expect(!error.userMessage.contains("s3cret"), "\(error.userMessage)")
+        }
+        let fine = try ShipshapeConfiguration.parse(yaml: "project: shop\ngateway:\n  rate_limit_store: redis://:pw@[::1]:6380/2\n", file: "x.yml")
+        #expect(fine.gateway.rateLimits.store == .redis(url: "redis://:pw@[::1]:6380/2"))
+    }
+
     @Test("a route to a service that does not exist is an error with a suggestion")
     func routeToUnknownService() throws {
         let yaml = """

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOPosix
+import ShipshapeCore
 
 /// One TCP connection to Redis on one event loop; commands sent on it are pipelined.
 final class RESPConnection: Sendable {

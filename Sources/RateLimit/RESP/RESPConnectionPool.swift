@@ -1,5 +1,6 @@
 import NIOConcurrencyHelpers
 import NIOCore
+import ShipshapeCore
 
 /// Connections to one Redis server: a few per event loop, opened lazily on the caller's loop so replies
 /// come back without hopping threads; commands are spread round-robin and pipelined on each.

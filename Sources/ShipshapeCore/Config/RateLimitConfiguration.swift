@@ -97,9 +97,16 @@ public struct RateLimitConfiguration: Sendable {
             if text == "memory" {
                 store = .memory
             } else if text.hasPrefix("redis://") {
+                do {
+                    _ = try RedisAddress(url: text)
+                } catch {
+                    throw node.error(
+                        "'\(error.redactedURL)' is not a Redis URL; write redis://[:password@]host[:port][/db], port 1–65535")
+                }
                 store = .redis(url: text)
             } else {
-                throw node.error("'\(text)' is not a store; use memory or redis://host:6379/0")
+                // Shown without a password, should the text hold one.
+                throw node.error("'\(RedisAddress.redacted(text))' is not a store; use memory or redis://host:6379/0")
             }
         }
         if let node = mapping["rate_limit_failure"] {

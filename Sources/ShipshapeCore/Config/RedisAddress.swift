@@ -1,21 +1,27 @@
 /// Where the shared store lives, parsed from `redis://[:password@]host[:port][/db]`.
-struct RedisAddress: Sendable, Hashable, CustomStringConvertible {
+public struct RedisAddress: Sendable, Hashable, CustomStringConvertible {
     /// Host name or IP literal (brackets removed).
-    var host: String
+    public var host: String
     /// TCP port.
-    var port: Int
+    public var port: Int
     /// Database number selected after connecting.
-    var database: Int
+    public var database: Int
     /// Password sent with `AUTH`; never printed.
-    var password: String?
+    public var password: String?
 
     /// The port Redis listens on by default.
     static let defaultPort = 6379
 
+    /// A text that is not a Redis URL, shown without its password.
+    public struct Invalid: Error, Equatable {
+        /// The URL with any password replaced.
+        public var redactedURL: String
+    }
+
     /// Parses a store URL; throws naming the URL without its password.
-    init(url: String) throws(RateLimitError) {
+    public init(url: String) throws(Invalid) {
         let scheme = "redis://"
-        guard url.hasPrefix(scheme) else { throw .invalidStoreURL(Self.redacted(url)) }
+        guard url.hasPrefix(scheme) else { throw Invalid(redactedURL: Self.redacted(url)) }
         var rest = Substring(url.dropFirst(scheme.count))
         var path = Substring("")
         if let slash = rest.firstIndex(of: "/") {
@@ -34,20 +40,20 @@ struct RedisAddress: Sendable, Hashable, CustomStringConvertible {
             hostPart = rest[rest.index(after: rest.startIndex)..<close]
             let after = rest[rest.index(after: close)...]
             if after.hasPrefix(":") {
-                guard let value = Int(after.dropFirst()) else { throw .invalidStoreURL(Self.redacted(url)) }
+                guard let value = Int(after.dropFirst()) else { throw Invalid(redactedURL: Self.redacted(url)) }
                 portNumber = value
             }
         } else if let colon = rest.lastIndex(of: ":") {
             hostPart = rest[..<colon]
-            guard let value = Int(rest[rest.index(after: colon)...]) else { throw .invalidStoreURL(Self.redacted(url)) }
+            guard let value = Int(rest[rest.index(after: colon)...]) else { throw Invalid(redactedURL: Self.redacted(url)) }
             portNumber = value
         }
         guard !hostPart.isEmpty, (1...Int(UInt16.max)).contains(portNumber) else {
-            throw .invalidStoreURL(Self.redacted(url))
+            throw Invalid(redactedURL: Self.redacted(url))
         }
         var databaseNumber = 0
         if !path.isEmpty {
-            guard let value = Int(path), value >= 0 else { throw .invalidStoreURL(Self.redacted(url)) }
+            guard let value = Int(path), value >= 0 else { throw Invalid(redactedURL: Self.redacted(url)) }
             databaseNumber = value
         }
         host = String(hostPart)
@@ -56,10 +62,10 @@ struct RedisAddress: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// `host:port/db`, without credentials, for logs and errors.
-    var description: String { "\(host.contains(":") ? "[\(host)]" : host):\(port)/\(database)" }
+    public var description: String { "\(host.contains(":") ? "[\(host)]" : host):\(port)/\(database)" }
 
     /// The URL with any password replaced, safe to show.
-    static func redacted(_ url: String) -> String {
+    public static func redacted(_ url: String) -> String {
         guard let at = url.lastIndex(of: "@") else { return url }
         return "redis://***" + url[at...]
     }
