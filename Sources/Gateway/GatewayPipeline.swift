@@ -118,8 +118,12 @@ enum CompressionPolicy {
         "application/manifest+json", "application/ld+json", "application/problem+json",
     ]
 
-    /// Compress compressible types above the minimum size, never what is already encoded, never ranges.
+    /// Compress compressible types above the minimum size, never what is already encoded, never ranges, never
+    /// for HTTP/1.0 clients.
     static func shouldCompress(head: HTTPResponseHead, minimumSize: Int) -> Bool {
+        // HTTP/1.0 has no chunked coding: a compressed body, whose length is unknown, would have to end the
+        // connection; such clients get the identity body with its length.
+        if head.version == .http1_0 { return false }
         let headers = head.headers
         if headers.contains(name: "content-encoding") || headers.contains(name: "content-range") { return false }
         if head.status == .switchingProtocols || head.status == .noContent || head.status == .notModified { return false }

@@ -81,6 +81,8 @@ struct LimitsTests {
             "GET / HTTP/1.1\r\nHost: t\r\nX-Folded: a\r\n  continued\r\n\r\n",
             "GET / HTTP/1.1\nHost: t\n\n",
             "GET / HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab",
+            "GET / HTTP/1.1\r\nUser-Agent: no-host\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
         ])
     func malformed(request: String) async throws {
         try await GatewayHarness.with { gateway in

@@ -41,6 +41,30 @@ struct UpstreamResponseTests {
         }
     }
 
+    @Test("an HTTP/1.0 client gets HTTP/1.0: a body without a length is not chunked but ends with the connection; a length keeps it alive")
+    func http10Client() async throws {
+        let chunked = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n"
+            + "7\r\nchunked\r\n9\r\n response\r\n0\r\n\r\n"
+        let sized = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nsized"
+        let upstream = ScriptedUpstream([.pieces(chunked), .pieces(sized), .pieces(sized)])
+        try await withGateway(upstream) { gateway in
+            // Accept-Encoding too: a compressed body would have no length either, so HTTP/1.0 gets none.
+            let answer = try await rawExchange(
+                port: gateway.httpPort, chunks: ["GET /a HTTP/1.0\r\nAccept-Encoding: gzip\r\nConnection: keep-alive\r\n\r\n"], timeout: 5)
+            let (head, body) = try #require(answer.split(separator: "\r\n\r\n", maxSplits: 1).map(String.init).pair, "\(answer)")
+            #expect(head.hasPrefix("HTTP/1.0 200"), "\(head)")
+            #expect(!head.lowercased().contains("transfer-encoding") && !head.lowercased().contains("content-encoding"), "\(head)")
+            #expect(head.lowercased().contains("connection: close"), "\(head)")
+            #expect(body == "chunked response", "the body as it is, ended by the close: \(body)")
+
+            let kept = try await rawExchange(
+                port: gateway.httpPort,
+                chunks: ["GET /b HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", "GET /c HTTP/1.0\r\n\r\n"], pause: 0.3, timeout: 5)
+            #expect(kept.components(separatedBy: "HTTP/1.0 200").count == 3, "both answered on one connection: \(kept)")
+            #expect(kept.lowercased().contains("connection: keep-alive"), "\(kept)")
+        }
+    }
+
     @Test("HEAD, 204 and 304 answers have no body whatever their headers say, and 1xx answers are not passed on")
     func bodilessResponses() async throws {
         let upstream = ScriptedUpstream([
@@ -315,4 +339,9 @@ private final class ScriptedAnswerHandler: ChannelInboundHandler {
             }
         }
     }
+}
+
+extension Array {
+    /// The two elements of a two-element array.
+    fileprivate var pair: (Element, Element)? { count == 2 ? (self[0], self[1]) : nil }
 }

@@ -12,6 +12,10 @@ final class Exchange {
     let userAgent: String
     let keepAlive: Bool
     let isUpgrade: Bool
+    /// The client spoke HTTP/1.0: its response is HTTP/1.0, and one without a length ends the connection.
+    let clientIsHTTP10: Bool
+    /// The response is delimited by closing the connection (no length, for an HTTP/1.0 client).
+    var closeDelimited = false
     /// The request as it will be sent upstream (rewritten headers).
     var upstreamHead: HTTPRequestHead
     var service: String?
@@ -40,6 +44,7 @@ final class Exchange {
         self.userAgent = head.headers.first(name: "user-agent") ?? "-"
         self.keepAlive = head.isKeepAlive
         self.isUpgrade = isUpgrade
+        self.clientIsHTTP10 = head.version == .http1_0
         self.upstreamHead = head
     }
 

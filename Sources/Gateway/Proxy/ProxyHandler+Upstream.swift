@@ -113,18 +113,33 @@ extension ProxyHandler: UpstreamResponseDelegate {
         exchange.responseStarted = true
         exchange.status = head.status
         var response = head
-        response.version = exchange.upstreamHead.version == .http1_0 ? .http1_0 : .http1_1
         let isTunnel = exchange.isUpgrade && head.status == .switchingProtocols
         HopByHopHeaders.strip(&response.headers, keepUpgrade: isTunnel)
+        if exchange.clientIsHTTP10, !connection.isHTTP2 {
+            // No chunked coding in HTTP/1.0 (RFC 9112 §6.1): a body without a length is written as it comes
+            // and ends with the connection.
+            response.version = .http1_0
+            exchange.closeDelimited = !response.headers.contains(name: "content-length")
+                && Self.responseHasBody(status: head.status, method: exchange.method)
+        } else {
+            response.version = .http1_1
+        }
         if isTunnel, let upgrade = head.headers.first(name: "upgrade") {
             response.headers.replaceOrAdd(name: "upgrade", value: upgrade)
         }
         runtime.decorate(&response.headers, requestID: exchange.requestID, secure: connection.isSecure, extra: exchange.extraResponseHeaders)
-        if !exchange.keepAlive || quiescing, !connection.isHTTP2 {
+        if !exchange.keepAlive || exchange.closeDelimited || quiescing, !connection.isHTTP2 {
             response.headers.replaceOrAdd(name: "connection", value: "close")
+        } else if exchange.clientIsHTTP10 {
+            response.headers.replaceOrAdd(name: "connection", value: "keep-alive")
         }
         context.write(wrapOutboundOut(.head(response)), promise: nil)
         if isTunnel { context.flush() }
+    }
+
+    /// Whether a response carries a body (RFC 9110 §6.4.1): not to HEAD, not 1xx, 204 or 304.
+    static func responseHasBody(status: HTTPResponseStatus, method: HTTPMethod) -> Bool {
+        method != .HEAD && status.code >= 200 && status != .noContent && status != .notModified
     }
 
     func upstreamResponseBody(_ body: ByteBuffer) {
@@ -151,7 +166,8 @@ extension ProxyHandler: UpstreamResponseDelegate {
                 lease.channel.close(promise: nil)
             }
         }
-        finish(exchange, context: context, trailers: trailers, close: !exchange.requestEnded)
+        finish(exchange, context: context, trailers: exchange.clientIsHTTP10 ? nil : trailers,
+            close: !exchange.requestEnded || exchange.closeDelimited)
     }
 
     func upstreamReadComplete() {
