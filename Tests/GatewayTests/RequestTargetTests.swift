@@ -1,4 +1,5 @@
 import Foundation
+import ShipshapeCore
 import TestSupport
 import Testing
 
@@ -25,6 +26,35 @@ struct RequestTargetTests {
             let answer = try await rawExchange(port: gateway.httpPort, chunks: ["GET /headers HTTP/1.0\r\n\r\n"], timeout: 5)
             #expect(answer.hasPrefix("HTTP/1.0 200"), "\(answer.prefix(200))")
             #expect(answer.contains(#""host":"127.0.0.1:\#(gateway.httpPort)""#), "\(answer)")
+        }
+    }
+
+    @Test("another spelling of a path — percent-encoded, doubled slashes, dot segments — meets the limit written for it")
+    func spellingsShareALimit() async throws {
+        try await GatewayHarness.with(configure: { config, _ in
+            config.gateway.rateLimits.policies = [
+                RateLimitConfiguration.Policy(name: "auth", match: "/api/auth/", rate: .limited(count: 1, period: .seconds(3600)), burst: 1)
+            ]
+        }) { gateway in
+            let first = try await rawExchange(
+                port: gateway.httpPort, chunks: ["GET /api/auth/login HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"], timeout: 5)
+            #expect(!first.hasPrefix("HTTP/1.1 429"), "\(first.prefix(100))")
+            for spelling in ["/api/%61uth/login", "/api/%61%75%74%68/login", "/api//auth/login", "/api/./auth/login", "/api/x/../auth/login",
+                "/api/%2e/auth/login"]
+            {
+                let answer = try await rawExchange(
+                    port: gateway.httpPort, chunks: ["GET \(spelling) HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"], timeout: 5)
+                #expect(answer.hasPrefix("HTTP/1.1 429"), "\(spelling): \(answer.prefix(100))")
+            }
+            // Another path is not limited; a reserved character stays encoded, so %2F is not a slash.
+            let other = try await rawExchange(
+                port: gateway.httpPort, chunks: ["GET /api/auth%2Flogin HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"], timeout: 5)
+            #expect(!other.hasPrefix("HTTP/1.1 429"), "\(other.prefix(100))")
+            // A path that climbs above the root is refused by the gateway, not handed to the upstream.
+            let climbing = try await rawExchange(
+                port: gateway.httpPort, chunks: ["GET /static/../../etc/passwd HTTP/1.1\r\nHost: t\r\n\r\n"], timeout: 5)
+            #expect(climbing.hasPrefix("HTTP/1.1 400") && climbing.contains(#""error":"bad_request""#), "\(climbing.prefix(300))")
+            #expect(!climbing.contains("x-app-version"))
         }
     }
 }

@@ -190,7 +190,12 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             respond(.badRequest(targetProblem), exchange: exchange, context: context, forceClose: true)
             return
         }
-        let pathOnly = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? head.uri
+        let rawPath = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? head.uri
+        // Routes and limits match the path as the application will read it; the request goes on as written.
+        guard let pathOnly = PathNormalizer.normalize(rawPath) else {
+            respond(.badRequest("the path climbs above the root"), exchange: exchange, context: context, forceClose: true)
+            return
+        }
         if pathOnly == GatewayRuntime.healthPath {
             respondHealth(exchange: exchange, context: context)
             return
