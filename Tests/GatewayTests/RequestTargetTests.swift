@@ -57,4 +57,18 @@ struct RequestTargetTests {
             #expect(!climbing.contains("x-app-version"))
         }
     }
+
+    @Test("a transfer coding besides chunked (gzip, chunked) is a 501 from the gateway, never forwarded")
+    func unknownTransferCoding() async throws {
+        try await GatewayHarness.with { gateway in
+            let answer = try await rawExchange(
+                port: gateway.httpPort,
+                chunks: ["POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip, chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"],
+                timeout: 5)
+            #expect(answer.hasPrefix("HTTP/1.1 501"), "\(answer.prefix(200))")
+            #expect(answer.contains(#""error":"not_implemented""#), "\(answer)")
+            #expect(answer.lowercased().contains("connection: close"))
+            #expect(!answer.contains("x-app-version"), "the upstream must never see it")
+        }
+    }
 }

@@ -190,6 +190,13 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             respond(.badRequest(targetProblem), exchange: exchange, context: context, forceClose: true)
             return
         }
+        if !connection.isHTTP2, Self.hasUnknownTransferCoding(head.headers) {
+            // Its body could not be read, nor passed on (the coding is hop-by-hop): RFC 9112 §6.1's 501.
+            let response = GatewayErrorResponse(
+                status: .notImplemented, code: "not_implemented", message: "only the chunked transfer coding is implemented")
+            respond(response, exchange: exchange, context: context, forceClose: true)
+            return
+        }
         let rawPath = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? head.uri
         // Routes and limits match the path as the application will read it; the request goes on as written.
         guard let pathOnly = PathNormalizer.normalize(rawPath) else {
@@ -227,6 +234,13 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             interimContext?.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .continue))), promise: nil)
         }
         admit(exchange, pathOnly: pathOnly, host: host, context: context)
+    }
+
+    /// Whether `Transfer-Encoding` names a coding besides the final `chunked` (such as `gzip, chunked`), which
+    /// the gateway cannot decode. Only requests with the header pay for the look.
+    static func hasUnknownTransferCoding(_ headers: HTTPHeaders) -> Bool {
+        guard headers.contains(name: "transfer-encoding") else { return false }
+        return headers[canonicalForm: "transfer-encoding"].contains { !$0.equalsIgnoringASCIICase("chunked") }
     }
 
     /// Brings an HTTP/1 request's target and `Host` to the form routing and upstreams expect (RFC 9112 §3.2):
