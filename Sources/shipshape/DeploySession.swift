@@ -21,8 +21,10 @@ struct DeploySession {
         LoggingSystem.bootstrap { label in JSONLogHandler(label: label, sink: .standardError) }
         let configuration = try global.loadConfiguration()
         guard let service = configuration.services[serviceName] else {
-            let known = configuration.services.keys.sorted().joined(separator: ", ")
-            throw CLIError(message: "There is no service '\(serviceName)' in \(configuration.file); known: \(known).")
+            let names = configuration.services.keys.sorted()
+            let guess = Suggestion.closest(to: serviceName, among: names).map { " Did you mean '\($0)'?" } ?? ""
+            throw CLIError(
+                message: "There is no service '\(serviceName)' in \(configuration.file); known: \(names.joined(separator: ", ")).\(guess)")
         }
         let settings = DeploySettings(
             configuration: configuration, service: service, stateDirectory: stateDirectory, keepStandby: keepStandby)

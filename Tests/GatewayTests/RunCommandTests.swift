@@ -76,4 +76,25 @@ struct RunCommandTests {
             result.stderr.contains("could not listen on 127.0.0.1:\(taken.port) (gateway.http): Address already in use"),
             "\(result.stderr)")
     }
+
+    @Test("deploy with a misspelt service names the known ones and the closest; exit 1 before anything starts")
+    func deployUnknownService() async throws {
+        let directory = try TemporaryDirectory(prefix: "deploy-unknown")
+        defer { directory.remove() }
+        try directory.write(
+            "shipshape.yml",
+            """
+            project: shop
+            gateway: { admin: { socket: admin.sock, metrics: null } }
+            services:
+              backend: { runtime: process, command: [/bin/true, "{port}"] }
+              frontend: { targets: [127.0.0.1:3000] }
+            """)
+        let result = try await ProcessRunner.run(
+            ["timeout", "10", try ShipshapeProcess.binaryPath(), "deploy", "bakend", "--version", "2"], currentDirectory: directory.path)
+        #expect(result.status == 1)
+        #expect(
+            result.stderr.contains("There is no service 'bakend' in shipshape.yml; known: backend, frontend. Did you mean 'backend'?"),
+            "\(result.stderr)")
+    }
 }
