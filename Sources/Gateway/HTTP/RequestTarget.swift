@@ -1,0 +1,46 @@
+import NIOCore
+import NIOHTTP1
+import ShipshapeCore
+
+/// What RFC 9112 asks of a server about an HTTP/1 request's target, `Host` and transfer codings, checked
+/// before a request is routed.
+enum RequestTarget {
+    /// Whether `Transfer-Encoding` names a coding besides the final `chunked` (such as `gzip, chunked`), which
+    /// the gateway cannot decode. Only requests with the header pay for the look.
+    static func hasUnknownTransferCoding(_ headers: HTTPHeaders) -> Bool {
+        guard headers.contains(name: "transfer-encoding") else { return false }
+        return headers[canonicalForm: "transfer-encoding"].contains { !$0.equalsIgnoringASCIICase("chunked") }
+    }
+
+    /// Brings an HTTP/1 request's target and `Host` to the form routing and upstreams expect (RFC 9112 §3.2):
+    /// an absolute-form target (`GET http://shop.example/a`) becomes its path, with its authority as the one
+    /// `Host`; an HTTP/1.0 request without `Host` gets the address it reached. Returns why the request must be
+    /// refused with 400 instead: an HTTP/1.1 request with no `Host`, or with more than one.
+    static func normalize(_ head: inout HTTPRequestHead, localAddress: SocketAddress?) -> String? {
+        // The usual origin-form target starts with "/": no scheme to look for (this runs for every request).
+        for scheme in ["http://", "https://"] where head.uri.utf8.first != UInt8(ascii: "/")
+            && head.uri.utf8.count > scheme.utf8.count && head.uri.prefix(scheme.count).equalsIgnoringASCIICase(scheme)
+        {
+            let rest = head.uri.dropFirst(scheme.count)
+            let end = rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex
+            let authority = rest[..<end]
+            guard !authority.isEmpty, !authority.contains("@") else { return "the request target has no usable host" }
+            let path = rest[end...]
+            head.uri = path.hasPrefix("/") ? String(path) : "/" + path
+            head.headers.remove(name: "host")
+            head.headers.add(name: "host", value: String(authority))
+            return nil
+        }
+        var hosts = 0
+        for (name, _) in head.headers where name.equalsIgnoringASCIICase("host") { hosts += 1 }
+        if hosts > 1 { return "more than one Host header" }
+        if hosts == 0 {
+            guard head.version == .http1_0 else { return "an HTTP/1.1 request needs a Host header" }
+            let address = localAddress.flatMap { address in
+                address.ipAddress.map { ip in address.protocol == .inet6 ? "[\(ip)]:\(address.port ?? 80)" : "\(ip):\(address.port ?? 80)" }
+            }
+            head.headers.add(name: "host", value: address ?? "localhost")
+        }
+        return nil
+    }
+}
