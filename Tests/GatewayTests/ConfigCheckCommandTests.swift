@@ -5,10 +5,6 @@ import Testing
 /// `shipshape config check` and `secrets generate` as a user runs them, on files written by the test.
 @Suite("shipshape config check")
 struct ConfigCheckCommandTests {
-    static func shipshape(_ arguments: [String], in directory: TemporaryDirectory) async throws -> ProcessRunner.Result {
-        try await ProcessRunner.run([try ShipshapeProcess.binaryPath()] + arguments, currentDirectory: directory.path)
-    }
-
     static func makeCertificate(_ name: String, in directory: TemporaryDirectory) async throws {
         let result = try await ProcessRunner.run(
             [
@@ -40,7 +36,7 @@ struct ConfigCheckCommandTests {
         let directory = try TemporaryDirectory(prefix: "config-check")
         defer { directory.remove() }
         try directory.write("shipshape.yml", "project: shop\ngateway:\n  limits:\n    header_timout: 10s\n")
-        let result = try await Self.shipshape(["config", "check"], in: directory)
+        let result = try await ShipshapeProcess.run(["config", "check"], in: directory.path)
         #expect(result.status == 1)
         #expect(
             result.stderr.contains(
@@ -53,7 +49,7 @@ struct ConfigCheckCommandTests {
         let directory = try TemporaryDirectory(prefix: "config-check")
         defer { directory.remove() }
         try directory.write("shipshape.yml", Self.config)
-        let result = try await Self.shipshape(["config", "check"], in: directory)
+        let result = try await ShipshapeProcess.run(["config", "check"], in: directory.path)
         #expect(result.status == 1)
         let lines = result.stderr.split(separator: "\n").map(String.init)
         #expect(lines.count == 4, "\(result.stderr)")
@@ -62,7 +58,7 @@ struct ConfigCheckCommandTests {
         #expect(lines.contains { $0.hasPrefix("Error: shipshape.yml:12:34: backup.encryption.passphrase_file: secrets/backup_passphrase.txt") })
         #expect(lines.contains { $0.hasPrefix("Error: shipshape.yml:14:15: backup.sources[0].files[0]: media/") })
 
-        let json = try await Self.shipshape(["config", "check", "--json"], in: directory)
+        let json = try await ShipshapeProcess.run(["config", "check", "--json"], in: directory.path)
         #expect(json.status == 1)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         #expect(object["valid"] as? Bool == false)
@@ -70,7 +66,7 @@ struct ConfigCheckCommandTests {
         #expect(object["key"] as? String == "gateway.tls.certificates[0].cert")
         #expect(object["line"] as? Int == 6)
 
-        let syntax = try await Self.shipshape(["config", "check", "--syntax-only"], in: directory)
+        let syntax = try await ShipshapeProcess.run(["config", "check", "--syntax-only"], in: directory.path)
         #expect(syntax.status == 0, "\(syntax.stderr)")
         #expect(syntax.stdout.contains("OK — project shop"))
     }
@@ -85,13 +81,13 @@ struct ConfigCheckCommandTests {
         try await Self.makeCertificate("site", in: directory)
         try await Self.makeCertificate("other", in: directory)
 
-        let valid = try await Self.shipshape(["config", "check"], in: directory)
+        let valid = try await ShipshapeProcess.run(["config", "check"], in: directory.path)
         #expect(valid.status == 0, "\(valid.stderr)")
         #expect(valid.stdout.contains("OK — project shop, services: app, 4 referenced files readable"), "\(valid.stdout)")
 
         try FileManager.default.removeItem(atPath: "\(directory.path)/site.key")
         try FileManager.default.copyItem(atPath: "\(directory.path)/other.key", toPath: "\(directory.path)/site.key")
-        let mismatched = try await Self.shipshape(["config", "check"], in: directory)
+        let mismatched = try await ShipshapeProcess.run(["config", "check"], in: directory.path)
         #expect(mismatched.status == 1)
         #expect(
             mismatched.stderr.contains(
@@ -99,7 +95,7 @@ struct ConfigCheckCommandTests {
             "\(mismatched.stderr)")
 
         try directory.write("site.pem", "not a certificate\n")
-        let garbage = try await Self.shipshape(["config", "check"], in: directory)
+        let garbage = try await ShipshapeProcess.run(["config", "check"], in: directory.path)
         #expect(garbage.status == 1)
         #expect(garbage.stderr.contains("gateway.tls.certificates[0]: cannot load \(directory.path)/site.pem"), "\(garbage.stderr)")
     }
@@ -123,10 +119,9 @@ struct ConfigCheckCommandTests {
                   - { cert: other.pem, key: third.key }
               admin: { socket: admin.sock, metrics: null }
             """)
-        // Under `timeout`: a gateway that accepted the pair would serve until killed (exit 124).
-        let proxy = try await ProcessRunner.run(
-            ["timeout", "10", try ShipshapeProcess.binaryPath(), "proxy"], environment: ["SHIPSHAPE_LOG_LEVEL": "error"],
-            currentDirectory: directory.path)
+        // A gateway that accepted the pair would serve until the timeout (exit 124).
+        let proxy = try await ShipshapeProcess.run(
+            ["proxy"], in: directory.path, environment: ["SHIPSHAPE_LOG_LEVEL": "error"], timeout: 10)
         #expect(proxy.status == 1)
         #expect(
             proxy.stderr.contains("\(directory.path)/third.key is not the private key of the certificate in \(directory.path)/other.pem"),
@@ -141,7 +136,7 @@ struct ConfigCheckCommandTests {
         try directory.write(
             "docker-compose.yml",
             "services:\n  db:\n    image: postgres:16\n    secrets: [db_password]\nsecrets:\n  db_password: { file: ./secrets/db_password.txt }\n")
-        let first = try await Self.shipshape(["secrets", "generate"], in: directory)
+        let first = try await ShipshapeProcess.run(["secrets", "generate"], in: directory.path)
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout.contains("secrets/backup_passphrase.txt: password, generated"), "\(first.stdout)")
         #expect(first.stdout.contains("secrets/db_password.txt: password, generated"), "\(first.stdout)")
@@ -151,7 +146,7 @@ struct ConfigCheckCommandTests {
         let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
         #expect(mode == 0o600)
 
-        let second = try await Self.shipshape(["secrets", "generate"], in: directory)
+        let second = try await ShipshapeProcess.run(["secrets", "generate"], in: directory.path)
         #expect(second.stdout.contains("secrets/backup_passphrase.txt: password, kept"), "\(second.stdout)")
         #expect(try String(contentsOfFile: path, encoding: .utf8) == passphrase)
     }
@@ -159,8 +154,7 @@ struct ConfigCheckCommandTests {
     @Test("the examples shipped in examples/ load, and name only the files a deployment provides")
     func examples() async throws {
         let examples = "\(ProcessRunner.packageRoot)/examples"
-        let result = try await ProcessRunner.run(
-            [try ShipshapeProcess.binaryPath(), "config", "check", "--json"], currentDirectory: examples)
+        let result = try await ShipshapeProcess.run(["config", "check", "--json"], in: examples)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result.stdout)")
         // Certificates, the generated secrets and the media directory exist only where the shop runs.
         let keys = Set(((object["errors"] as? [[String: Any]]) ?? []).compactMap { $0["key"] as? String })
@@ -169,7 +163,7 @@ struct ConfigCheckCommandTests {
                 "gateway.tls.certificates[0].cert", "gateway.tls.certificates[0].key", "backup.encryption.passphrase_file",
                 "backup.sources[0].postgres.password_file", "backup.sources[2].files[0]",
             ]), "\(result.stdout)")
-        let audit = try await ProcessRunner.run([try ShipshapeProcess.binaryPath(), "audit", "--json"], currentDirectory: examples)
+        let audit = try await ShipshapeProcess.run(["audit", "--json"], in: examples)
         #expect(audit.status == 0, "\(audit.stderr)")
         #expect(audit.stdout.contains("\"score\""))
     }

@@ -69,8 +69,7 @@ struct RunCommandTests {
             services:
               app: { targets: [127.0.0.1:9] }
             """)
-        let result = try await ProcessRunner.run(
-            ["timeout", "10", try ShipshapeProcess.binaryPath(), "proxy"], currentDirectory: directory.path)
+        let result = try await ShipshapeProcess.run(["proxy"], in: directory.path, timeout: 10)
         #expect(result.status == 1)
         #expect(
             result.stderr.contains("could not listen on 127.0.0.1:\(taken.port) (gateway.http): Address already in use"),
@@ -90,8 +89,7 @@ struct RunCommandTests {
               backend: { runtime: process, command: [/bin/true, "{port}"] }
               frontend: { targets: [127.0.0.1:3000] }
             """)
-        let result = try await ProcessRunner.run(
-            ["timeout", "10", try ShipshapeProcess.binaryPath(), "deploy", "bakend", "--version", "2"], currentDirectory: directory.path)
+        let result = try await ShipshapeProcess.run(["deploy", "bakend", "--version", "2"], in: directory.path, timeout: 10)
         #expect(result.status == 1)
         #expect(
             result.stderr.contains("There is no service 'bakend' in shipshape.yml; known: backend, frontend. Did you mean 'backend'?"),

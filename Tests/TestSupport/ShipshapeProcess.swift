@@ -28,6 +28,15 @@ public final class ShipshapeProcess: Sendable {
             stderr: outputPath)
     }
 
+    /// Runs `shipshape ARGUMENTS` in `directory` to its end and returns its status and output. It runs under
+    /// `timeout`, so a command that should have stopped but serves on ends with status 124 after `seconds`.
+    public static func run(
+        _ arguments: [String], in directory: String, environment: [String: String]? = nil, timeout seconds: Int = 30
+    ) async throws -> ProcessRunner.Result {
+        try await ProcessRunner.run(
+            ["timeout", String(seconds), try binaryPath()] + arguments, environment: environment, currentDirectory: directory)
+    }
+
     /// The process id.
     public var pid: Int32 { child.pid }
 

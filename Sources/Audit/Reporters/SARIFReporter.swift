@@ -1,3 +1,4 @@
+import Compose
 import Foundation
 import ShipshapeCore
 
@@ -27,8 +28,8 @@ public enum SARIFReporter {
         let root = directoryPath(sourceRoot)
         let absolute = file.hasPrefix("/") ? file : root + file
         let standardized = URL(fileURLWithPath: absolute).standardizedFileURL.path
-        if standardized.hasPrefix(root) {
-            return ["uri": encode(String(standardized.dropFirst(root.count))), "uriBaseId": sourceRootID]
+        if let relative = SourceLocation.relativePath(standardized, to: root) {
+            return ["uri": encode(relative), "uriBaseId": sourceRootID]
         }
         return ["uri": "file://" + encode(standardized)]
     }

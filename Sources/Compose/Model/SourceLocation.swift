@@ -20,7 +20,12 @@ public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
     /// `file:line` with the file relative to `directory` when it lies under it: how a report shows a location
     /// to someone working in that directory (`docker-compose.yml:16`, not the absolute path).
     public func description(relativeTo directory: String) -> String {
+        Self.relativePath(file, to: directory).map { "\($0):\(line)" } ?? description
+    }
+
+    /// `path` relative to `directory` when it lies under it, else nil.
+    public static func relativePath(_ path: String, to directory: String) -> String? {
         let root = directory.hasSuffix("/") ? directory : directory + "/"
-        return file.hasPrefix(root) ? "\(file.dropFirst(root.count)):\(line)" : description
+        return path.hasPrefix(root) ? String(path.dropFirst(root.count)) : nil
     }
 }
