@@ -1,7 +1,6 @@
 import NIOCore
 import NIOHTTP1
 import NIOHTTP2
-import NIOHTTPCompression
 import NIOSSL
 import ShipshapeCore
 
@@ -107,31 +106,5 @@ struct GatewayPipeline: Sendable {
             try operations.addHandler(AcceptEncodingHandler(minimumSize: compression.minSize.bytes))
         }
         try operations.addHandler(ProxyHandler(runtime: runtime, connection: info, deadline: deadline))
-    }
-}
-
-/// Which responses are worth compressing.
-enum CompressionPolicy {
-    static let compressibleTypes = [
-        "text/", "application/json", "application/javascript", "application/xml", "application/xhtml+xml",
-        "application/rss+xml", "application/atom+xml", "image/svg+xml", "application/wasm",
-        "application/manifest+json", "application/ld+json", "application/problem+json",
-    ]
-
-    /// Compress compressible types above the minimum size, never what is already encoded, never ranges, never
-    /// for HTTP/1.0 clients.
-    static func shouldCompress(head: HTTPResponseHead, minimumSize: Int) -> Bool {
-        // HTTP/1.0 has no chunked coding: a compressed body, whose length is unknown, would have to end the
-        // connection; such clients get the identity body with its length.
-        if head.version == .http1_0 { return false }
-        let headers = head.headers
-        if headers.contains(name: "content-encoding") || headers.contains(name: "content-range") { return false }
-        if head.status == .switchingProtocols || head.status == .noContent || head.status == .notModified { return false }
-        if headers[canonicalForm: "cache-control"].contains(where: { $0.lowercased() == "no-transform" }) { return false }
-        guard let type = headers.first(name: "content-type")?.lowercased(),
-            compressibleTypes.contains(where: { type.hasPrefix($0) })
-        else { return false }
-        if let length = headers.first(name: "content-length").flatMap(Int.init), length < minimumSize { return false }
-        return true
     }
 }

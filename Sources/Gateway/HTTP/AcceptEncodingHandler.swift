@@ -18,7 +18,8 @@ final class AcceptEncodingHandler: ChannelInboundHandler, RemovableChannelHandle
 
     /// Responses smaller than this are not compressed.
     let minimumSize: Int
-    private var compressorAdded = false
+    /// Whether the response compressor is in the pipeline (it stays once added).
+    private(set) var compressorAdded = false
     /// Requests passed on whose responses have not ended yet (the proxy handler reports each end).
     private var responsesDue = 0
 
@@ -56,10 +57,7 @@ final class AcceptEncodingHandler: ChannelInboundHandler, RemovableChannelHandle
         }
         if !compressorAdded, quiet, acceptsGzip || acceptsDeflate {
             // Added right after this handler, before the head goes on, so the compressor sees this request.
-            let minimum = minimumSize
-            let compressor = HTTPResponseCompressor(responseCompressionPredicate: { head, _ in
-                CompressionPolicy.shouldCompress(head: head, minimumSize: minimum) ? .compressIfPossible : .doNotCompress
-            })
+            let compressor = HTTPResponseCompressor(responseCompressionPredicate: CompressionPolicy.predicate(minimumSize: minimumSize))
             do {
                 try context.pipeline.syncOperations.addHandler(compressor, position: .after(self))
                 compressorAdded = true

@@ -37,6 +37,7 @@ extension ProxyHandler {
         for (name, value) in response.extraHeaders { headers.add(name: name, value: value) }
         runtime.decorate(&headers, requestID: requestID, secure: connection.isSecure, extra: extra)
         if close, !connection.isHTTP2 { headers.add(name: "connection", value: "close") }
+        if !withBody, acceptEncoding?.compressorAdded == true { headers.add(name: CompressionPolicy.identityMarker, value: "1") }
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: response.status, headers: headers))), promise: nil)
         guard withBody else { return 0 }
         context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))), promise: nil)

@@ -128,6 +128,10 @@ extension ProxyHandler: UpstreamResponseDelegate {
             response.headers.replaceOrAdd(name: "upgrade", value: upgrade)
         }
         runtime.decorate(&response.headers, requestID: exchange.requestID, secure: connection.isSecure, extra: exchange.extraResponseHeaders)
+        if let acceptEncoding {
+            if CompressionPolicy.isCandidate(response, minimumSize: acceptEncoding.minimumSize) { CompressionPolicy.addVary(&response.headers) }
+            if exchange.method == .HEAD, acceptEncoding.compressorAdded { response.headers.add(name: CompressionPolicy.identityMarker, value: "1") }
+        }
         if !exchange.keepAlive || exchange.closeDelimited || quiescing, !connection.isHTTP2 {
             response.headers.replaceOrAdd(name: "connection", value: "close")
         } else if exchange.clientIsHTTP10 {
