@@ -58,6 +58,43 @@ struct RequestTargetTests {
         }
     }
 
+    @Test("CONNECT and TRACE get a 405 with Allow from the gateway, never the upstream; OPTIONS * is the gateway's to answer")
+    func methodsTheGatewayAnswers() async throws {
+        try await GatewayHarness.with { gateway in
+            // TRACE would have the app echo the request, cookie included; the connection stays usable.
+            let trace = try await rawExchange(
+                port: gateway.httpPort,
+                chunks: ["TRACE /headers HTTP/1.1\r\nHost: t\r\nCookie: session=s3cret\r\n\r\n"
+                    + "GET /headers HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"],
+                timeout: 5)
+            #expect(trace.hasPrefix("HTTP/1.1 405"), "\(trace.prefix(200))")
+            #expect(trace.contains(#""error":"method_not_allowed""#))
+            #expect(trace.lowercased().contains("allow: get, head, post, put, patch, delete, options\r\n"))
+            #expect(trace.components(separatedBy: "HTTP/1.1 200").count == 2, "the next request is served: \(trace)")
+            #expect(!trace.contains("s3cret"), "the cookie never came back")
+
+            // CONNECT: no tunnel to an internal host, and what follows its head is not read as a request.
+            let connect = try await rawExchange(
+                port: gateway.httpPort,
+                chunks: ["CONNECT db.internal:5432 HTTP/1.1\r\nHost: db.internal:5432\r\n\r\nGET /headers HTTP/1.1\r\nHost: t\r\n\r\n"],
+                timeout: 5)
+            #expect(connect.hasPrefix("HTTP/1.1 405"), "\(connect.prefix(200))")
+            #expect(connect.lowercased().contains("connection: close"))
+            #expect(!connect.contains("HTTP/1.1 200"))
+
+            let options = try await rawExchange(
+                port: gateway.httpPort, chunks: ["OPTIONS * HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"], timeout: 5)
+            #expect(options.hasPrefix("HTTP/1.1 200"), "\(options.prefix(200))")
+            #expect(options.lowercased().contains("allow: get, head, post, put, patch, delete, options\r\n"))
+            #expect(options.lowercased().contains("content-length: 0\r\n"))
+
+            // OPTIONS on a path (a CORS preflight) is the application's.
+            let preflight = try await CurlResponse.run(["-X", "OPTIONS", "\(gateway.http)/headers"])
+            #expect(preflight.status == 200)
+            #expect(preflight.body.contains(#""x-request-id":"#), "the app's echo of what reached it: \(preflight.body)")
+        }
+    }
+
     @Test("a transfer coding besides chunked (gzip, chunked) is a 501 from the gateway, never forwarded")
     func unknownTransferCoding() async throws {
         try await GatewayHarness.with { gateway in

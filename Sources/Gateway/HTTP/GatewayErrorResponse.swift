@@ -14,6 +14,11 @@ struct GatewayErrorResponse: Sendable {
     static func badRequest(_ message: String = "malformed request") -> Self {
         Self(status: .badRequest, code: "bad_request", message: message)
     }
+    /// The methods the gateway passes on, for `Allow` in its own answers about methods.
+    static let allowedMethods = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"
+    static func methodNotAllowed(_ message: String) -> Self {
+        Self(status: .methodNotAllowed, code: "method_not_allowed", message: message, extraHeaders: [("Allow", allowedMethods)])
+    }
     static let notFound = Self(status: .notFound, code: "not_found", message: "no route for this path")
     static let requestTimeout = Self(status: .requestTimeout, code: "request_timeout", message: "request headers took too long")
     static let payloadTooLarge = Self(status: .payloadTooLarge, code: "payload_too_large", message: "request body is larger than allowed")

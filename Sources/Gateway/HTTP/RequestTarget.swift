@@ -12,6 +12,26 @@ enum RequestTarget {
         return headers[canonicalForm: "transfer-encoding"].contains { !$0.equalsIgnoringASCIICase("chunked") }
     }
 
+    /// The gateway's own answer to a request it must not pass on, by its method:
+    /// - `CONNECT` asks for a tunnel to any host, which is a forward proxy's job, not a gateway's: 405;
+    /// - `TRACE` would have the application echo the request back, cookies and `Authorization` included, to a
+    ///   script that could not read them otherwise (cross-site tracing): 405, as nginx answers;
+    /// - `OPTIONS *` asks about the server itself, not a resource: the gateway answers with the methods it passes on.
+    static func ownAnswer(to head: HTTPRequestHead) -> GatewayErrorResponse? {
+        switch head.method {
+        case .CONNECT:
+            return .methodNotAllowed("CONNECT: the gateway does not open tunnels")
+        case .TRACE:
+            return .methodNotAllowed("TRACE is not passed on (it would echo credentials back to the client)")
+        case .OPTIONS where head.uri == "*":
+            var answer = GatewayErrorResponse(status: .ok, code: "ok", message: "", extraHeaders: [("Allow", GatewayErrorResponse.allowedMethods)])
+            answer.body = ""
+            return answer
+        default:
+            return nil
+        }
+    }
+
     /// Brings an HTTP/1 request's target and `Host` to the form routing and upstreams expect (RFC 9112 §3.2):
     /// an absolute-form target (`GET http://shop.example/a`) becomes its path, with its authority as the one
     /// `Host`; an HTTP/1.0 request without `Host` gets the address it reached. Returns why the request must be

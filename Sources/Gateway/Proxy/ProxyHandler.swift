@@ -197,6 +197,11 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             respond(response, exchange: exchange, context: context, forceClose: true)
             return
         }
+        if head.method != .GET, let answer = RequestTarget.ownAnswer(to: head) {
+            // Bytes of the tunnel a CONNECT asked for may follow its head: they are not a request.
+            respond(answer, exchange: exchange, context: context, forceClose: head.method == .CONNECT)
+            return
+        }
         let rawPath = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? head.uri
         // Routes and limits match the path as the application will read it; the request goes on as written.
         guard let pathOnly = PathNormalizer.normalize(rawPath) else {
