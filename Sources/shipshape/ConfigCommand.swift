@@ -20,7 +20,8 @@ extension ShipshapeCommand.Config {
         static let configuration = CommandConfiguration(
             abstract: "Validate the configuration file.",
             discussion: """
-                Checks the file's syntax, keys and values, then that every file it names can be read: \
+                Checks the file's syntax, keys and values (reporting every unknown key, and the first bad value \
+                of each section), then that every file it names can be read: \
                 certificates and keys (which must load as a matching pair), the ACME CA bundle, JWT keys, \
                 the backup's passphrase, identity and password files, and the paths it backs up. \
                 --syntax-only skips the files (for CI, where certificates and secrets are not present).
@@ -33,12 +34,12 @@ extension ShipshapeCommand.Config {
         func run() async throws {
             let errors: [ConfigError]
             var configuration: ShipshapeConfiguration?
-            do {
-                let loaded = try ShipshapeConfiguration.load(path: global.config)
+            switch ShipshapeConfiguration.loadReportingAll(path: global.config) {
+            case .success(let loaded):
                 configuration = loaded
                 errors = syntaxOnly ? [] : Self.fileErrors(loaded)
-            } catch {
-                errors = [error]
+            case .failure(let problems):
+                errors = problems.errors
             }
             if json {
                 print(Self.json(configuration: configuration, errors: errors))

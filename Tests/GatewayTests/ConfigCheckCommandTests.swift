@@ -44,6 +44,62 @@ struct ConfigCheckCommandTests {
             "\(result.stderr)")
     }
 
+    @Test("every unknown key and each part's first bad value are reported at once, in file order; the JSON lists them all")
+    func everyProblemAtOnce() async throws {
+        let directory = try TemporaryDirectory(prefix: "config-check")
+        defer { directory.remove() }
+        try directory.write(
+            "shipshape.yml",
+            """
+            project: shop
+            gateway:
+              limits:
+                header_timout: 10s
+                max_body_size: 0
+              trusted_proxies: [10.0.0.0/8, not-a-cidr]
+              routes:
+                - { match: /api, servce: api }
+                - { match: /, service: wbe }
+            services:
+              web:
+                targets: [127.0.0.1:3000]
+                helth: { path: /health }
+              api:
+                targets: [not-an-address]
+            backup:
+              schedule: "61 2 * * *"
+              store: backups
+              retention: { daily: 7, wekly: 4 }
+              encryption: { passphrase_file: pass.txt }
+              sources: [{ files: [data/] }]
+            """)
+        let result = try await ShipshapeProcess.run(["config", "check"], in: directory.path)
+        #expect(result.status == 1)
+        let lines = result.stderr.split(separator: "\n").map(String.init)
+        let expected = [
+            "shipshape.yml:4:5: gateway.limits.header_timout: unknown key 'header_timout'; did you mean 'header_timeout'?",
+            "shipshape.yml:5:20: gateway.limits.max_body_size: must be more than 0",
+            "shipshape.yml:6:33: gateway.trusted_proxies[1]: 'not-a-cidr' is not a CIDR",
+            // A misspelt required key is one error, not a second saying the key is missing.
+            "shipshape.yml:8:22: gateway.routes[0].servce: unknown key 'servce'; did you mean 'service'?",
+            "shipshape.yml:9:7: gateway.routes[1]: route to unknown service 'wbe'; did you mean 'web'?",
+            "shipshape.yml:13:5: services.web.helth: unknown key 'helth'; did you mean 'health'?",
+            "shipshape.yml:15:15: services.api.targets[0]: 'not-an-address' is not an address",
+            "shipshape.yml:17:13: backup.schedule: The minute field '61'",
+            "shipshape.yml:19:26: backup.retention.wekly: unknown key 'wekly'; did you mean 'weekly'?",
+        ]
+        #expect(lines.count == expected.count, "\(result.stderr)")
+        for (line, prefix) in zip(lines, expected) {
+            #expect(line.hasPrefix("Error: " + prefix), "\(line)")
+        }
+
+        let json = try await ShipshapeProcess.run(["config", "check", "--json"], in: directory.path)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect(object["valid"] as? Bool == false)
+        #expect(object["line"] as? Int == 4)
+        #expect((object["errors"] as? [[String: Any]])?.compactMap { $0["line"] as? Int } == [4, 5, 6, 8, 9, 13, 15, 17, 19])
+    }
+
     @Test("every missing file the configuration names is reported at its line, all at once; --syntax-only skips them")
     func missingFiles() async throws {
         let directory = try TemporaryDirectory(prefix: "config-check")

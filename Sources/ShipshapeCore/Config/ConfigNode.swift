@@ -142,7 +142,7 @@ public struct ConfigNode {
     // MARK: - Collections
 
     /// The node as a mapping whose keys must all be in `allowedKeys`; an unknown key is an error with a
-    /// "did you mean" suggestion.
+    /// "did you mean" suggestion (recorded and skipped while `ConfigDiagnostics` collects every problem).
     public func mapping(allowedKeys: [String]) throws(ConfigError) -> ConfigMapping {
         guard case .mapping(let mapping) = node else { throw error("expected a mapping of keys to values") }
         var entries: [(key: String, keyNode: Node, value: Node)] = []
@@ -153,12 +153,15 @@ public struct ConfigNode {
             let key = scalar.string
             if !allowedKeys.contains(key) {
                 var message = "unknown key '\(key)'"
-                if let suggestion = Suggestion.closest(to: key, among: allowedKeys) {
+                let suggestion = Suggestion.closest(to: key, among: allowedKeys)
+                if let suggestion {
                     message += "; did you mean '\(suggestion)'?"
                 } else {
                     message += "; known keys here: \(allowedKeys.sorted().joined(separator: ", "))"
                 }
-                throw child(keyNode, key).error(message)
+                guard let diagnostics = ConfigDiagnostics.current else { throw child(keyNode, key).error(message) }
+                diagnostics.recordUnknownKey(child(keyNode, key).error(message), in: path, suggestion: suggestion)
+                continue
             }
             entries.append((key, keyNode, valueNode))
         }
@@ -220,7 +223,9 @@ public struct ConfigMapping {
 
     /// The value under `key`; its absence is an error.
     public func required(_ key: String) throws(ConfigError) -> ConfigNode {
-        guard let value = self[key] else { throw parent.error("missing required key '\(key)'") }
+        guard let value = self[key] else {
+            throw ConfigDiagnostics.current?.misspelling(of: key, in: parent.path) ?? parent.error("missing required key '\(key)'")
+        }
         return value
     }
 }

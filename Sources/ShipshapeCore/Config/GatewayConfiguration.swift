@@ -66,38 +66,52 @@ public struct GatewayConfiguration: Sendable {
         self.init()
         http = try mapping["http"].flatMap { node throws(ConfigError) in node.isNull ? nil : try node.hostPort() }
         https = try mapping["https"].flatMap { node throws(ConfigError) in node.isNull ? nil : try node.hostPort() }
-        if let node = mapping["tls"] { tls = try TLSConfiguration(from: node) }
-        if https != nil, !tls.hasCertificateSource {
+        // Each part below stands alone: `config check` reports a problem in one and reads on.
+        let tlsRead = try ConfigDiagnostics.part { () throws(ConfigError) in
+            if let node = mapping["tls"] { tls = try TLSConfiguration(from: node) }
+        }
+        if tlsRead, https != nil, !tls.hasCertificateSource {
             throw (mapping["https"] ?? node).error(
                 "an HTTPS listener needs certificates; set gateway.tls.certificates, self_signed or acme")
         }
         if let node = mapping["headers"] {
             headers = []
             for (name, value) in try node.entries() {
-                // Written into every response as they are: a name that is not an HTTP token, or a value with a
-                // control character, would make malformed responses (or split them).
-                guard !name.isEmpty, name.utf8.allSatisfy(HTTPToken.isTokenCharacter) else {
-                    throw value.error("'\(name)' is not a header name; use letters, digits and !#$%&'*+-.^_`|~ only")
+                try ConfigDiagnostics.part { () throws(ConfigError) in
+                    // Written into every response as they are: a name that is not an HTTP token, or a value
+                    // with a control character, would make malformed responses (or split them).
+                    guard !name.isEmpty, name.utf8.allSatisfy(HTTPToken.isTokenCharacter) else {
+                        throw value.error("'\(name)' is not a header name; use letters, digits and !#$%&'*+-.^_`|~ only")
+                    }
+                    let text = value.isNull ? nil : try value.string()
+                    if let text, !text.utf8.allSatisfy(HTTPToken.isFieldValueByte) {
+                        throw value.error("the value of '\(name)' has a control character (a line break?); header values are one line")
+                    }
+                    headers.append((name, text))
                 }
-                let text = value.isNull ? nil : try value.string()
-                if let text, !text.utf8.allSatisfy(HTTPToken.isFieldValueByte) {
-                    throw value.error("the value of '\(name)' has a control character (a line break?); header values are one line")
-                }
-                headers.append((name, text))
             }
         }
-        if let node = mapping["compression"] { compression = try CompressionConfiguration(from: node) }
-        if let node = mapping["limits"] { limits = try LimitsConfiguration(from: node) }
+        try ConfigDiagnostics.part { () throws(ConfigError) in
+            if let node = mapping["compression"] { compression = try CompressionConfiguration(from: node) }
+        }
+        try ConfigDiagnostics.part { () throws(ConfigError) in
+            if let node = mapping["limits"] { limits = try LimitsConfiguration(from: node) }
+        }
         if let node = mapping["trusted_proxies"] {
-            trustedProxies = try node.stringList()
-            for (index, cidr) in trustedProxies.enumerated() where CIDR(cidr) == nil {
-                throw try node.list()[index].error("'\(cidr)' is not a CIDR such as 10.0.0.0/8 or ::1/128")
+            for element in try node.list() {
+                try ConfigDiagnostics.part { () throws(ConfigError) in
+                    let cidr = try element.string()
+                    guard CIDR(cidr) != nil else { throw element.error("'\(cidr)' is not a CIDR such as 10.0.0.0/8 or ::1/128") }
+                    trustedProxies.append(cidr)
+                }
             }
         }
-        rateLimits = try RateLimitConfiguration(gatewayMapping: mapping)
+        try ConfigDiagnostics.part { () throws(ConfigError) in rateLimits = try RateLimitConfiguration(gatewayMapping: mapping) }
         if let node = mapping["routes"] {
             routes = []
-            for element in try node.list() { routes.append(try RouteConfiguration(from: element)) }
+            for element in try node.list() {
+                try ConfigDiagnostics.part { () throws(ConfigError) in routes.append(try RouteConfiguration(from: element)) }
+            }
         }
         if let node = mapping["admin"] { admin = try AdminConfiguration(from: node) }
         accessLog = try mapping["access_log"]?.bool() ?? true
