@@ -46,6 +46,14 @@ struct TLSTests {
             #expect(posted.body == "h2 body")
             let http1 = try await CurlResponse.run(["-k", "--http1.1", "\(gateway.https)/api/hello"])
             #expect(http1.httpVersion == "1.1")
+
+            // Cookies sent as separate HTTP/2 fields (as browsers do) reach the HTTP/1.1 upstream as one header.
+            let cookies = try await CurlResponse.run([
+                "-k", "--http2", "-H", "Cookie: session=abc", "-H", "Cookie: theme=dark", "\(gateway.https)/headers",
+            ])
+            #expect(cookies.httpVersion == "2")
+            #expect(cookies.body.contains(#""cookie":"session=abc; theme=dark""#), "\(cookies.body)")
+            #expect(cookies.body.components(separatedBy: #""cookie":"#).count == 2, "one Cookie header: \(cookies.body)")
         }
     }
 

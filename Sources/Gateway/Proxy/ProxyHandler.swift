@@ -252,8 +252,9 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             head.headers.add(name: "transfer-encoding", value: "chunked")
         }
         head.version = .http1_1
-        if connection.isHTTP2, !head.headers.contains(name: "host"), let authority = host {
-            head.headers.add(name: "host", value: authority)
+        if connection.isHTTP2 {
+            if !head.headers.contains(name: "host"), let authority = host { head.headers.add(name: "host", value: authority) }
+            Self.joinCookieCrumbs(&head.headers)
         }
         runtime.forwarded.apply(
             to: &head.headers, peer: connection.peerIP, clientIP: exchange.clientIP, scheme: connection.scheme,
@@ -269,6 +270,18 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
         exchange.upstreamHead = head
     }
+
+    /// HTTP/2 clients send cookies as separate fields, one per cookie, so HPACK can index them; browsers do.
+    /// HTTP/1.1 allows one `Cookie` header, and servers that join repeated fields with commas would read
+    /// `a=1, b=2` as one cookie. RFC 9113 §8.2.3: joined with "; " before going to HTTP/1.1.
+    static func joinCookieCrumbs(_ headers: inout HTTPHeaders) {
+        var count = 0
+        for (name, _) in headers where HeaderName.matches(name, cookieName) { count += 1 }
+        guard count > 1 else { return }
+        let crumbs = headers.compactMap { name, value in HeaderName.matches(name, cookieName) ? value : nil }
+        headers.replaceOrAdd(name: "cookie", value: crumbs.joined(separator: "; "))
+    }
+    static let cookieName = Array("cookie".utf8)
 
     /// The request's tracing headers, lowercased: kept (a valid traceparent) or replaced (the request ID).
     static let tracingNames = [RequestID.headerName.lowercased(), TraceParent.headerName].map { Array($0.utf8) }
