@@ -191,6 +191,22 @@ struct ProxyBehaviourTests {
         }
     }
 
+    @Test("credentials in a query string stay out of the access log")
+    func accessLogRedactsQuery() async throws {
+        try await GatewayHarness.with { gateway in
+            let target = "/headers?page=2&access_token=tok-123&code=oauth-456&X-Amz-Signature=sig-789&password=&q=shoes"
+            let response = try await CurlResponse.run(["\(gateway.http)\(target)"])
+            #expect(response.status == 200)
+            try await Task.sleep(for: .milliseconds(100))
+            let lines = try gateway.accessLog()
+            #expect(
+                lines.first?["path"] as? String
+                    == "/headers?page=2&access_token=[REDACTED]&code=[REDACTED]&X-Amz-Signature=[REDACTED]&password=&q=shoes")
+            let logged = try String(contentsOfFile: gateway.accessLogPath, encoding: .utf8)
+            for secret in ["tok-123", "oauth-456", "sig-789"] { #expect(!logged.contains(secret)) }
+        }
+    }
+
     @Test("Prometheus metrics count requests by route, status and color")
     func metrics() async throws {
         try await GatewayHarness.with { gateway in

@@ -32,6 +32,16 @@ struct LoggingTests {
         #expect((object["timestamp"] as? String)?.hasSuffix("Z") == true)
     }
 
+    @Test("request targets: credential-carrying query values are masked, everything else is kept as written")
+    func queryRedaction() {
+        #expect(Redaction.redactQuery("/a/b") == "/a/b")
+        #expect(Redaction.redactQuery("/a?q=1&page=2") == "/a?q=1&page=2")
+        #expect(Redaction.redactQuery("/cb?state=xyz&code=abc") == "/cb?state=xyz&code=[REDACTED]")
+        #expect(Redaction.redactQuery("/x?Refresh_Token=r&db_password=p&apikey=k") == "/x?Refresh_Token=[REDACTED]&db_password=[REDACTED]&apikey=[REDACTED]")
+        #expect(Redaction.redactQuery("/x?token&&token=&sig=s") == "/x?token&&token=&sig=[REDACTED]")
+        #expect(Redaction.redactQuery("/x?promo_code=SAVE&keyword=k") == "/x?promo_code=SAVE&keyword=k")
+    }
+
     @Test("strings with quotes and control characters stay valid JSON")
     func escaping() throws {
         var writer = JSONLineWriter()

@@ -51,7 +51,7 @@ struct AccessLog: Sendable {
         line.field(literal: "service", string: exchange.service ?? "-")
         line.field(literal: "request_id", string: exchange.requestID)
         line.field(literal: "method", string: exchange.method.rawValue)
-        line.field(literal: "path", string: exchange.path)
+        line.field(literal: "path", string: Redaction.redactQuery(exchange.path))
         line.field(literal: "status", int: Int(exchange.status?.code ?? 0))
         line.field(literal: "bytes", int: exchange.bytesSent)
         line.field(literal: "duration_ms", fixedPoint: (exchange.durationNanoseconds + 500) / 1000, fractionDigits: 3)

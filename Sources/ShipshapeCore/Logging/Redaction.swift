@@ -14,6 +14,33 @@ public enum Redaction {
         return secretKeyFragments.contains { lowered.contains($0) }
     }
 
+    /// Query parameters that carry credentials under names `isSecretKey` does not catch: OAuth codes, signed
+    /// URLs' signatures (S3's `X-Amz-Signature`, `sig`), API keys passed as `key`, session ids.
+    static let secretQueryNames: Set<String> = [
+        "code", "key", "sig", "signature", "x-amz-signature", "x-amz-credential", "x-amz-security-token", "auth",
+        "session", "sessionid", "sid", "jwt", "otp", "ticket",
+    ]
+
+    /// A request target for the access log: the values of query parameters whose names carry credentials
+    /// (`token`, `access_token`, `password`, `code`, `X-Amz-Signature`, `api_key`, …) become `[REDACTED]`. A
+    /// target without a query is returned as it is, without a copy.
+    public static func redactQuery(_ target: String) -> String {
+        guard let mark = target.utf8.firstIndex(of: UInt8(ascii: "?")) else { return target }
+        let query = target[target.index(after: mark)...]
+        var changed = false
+        let parameters = query.split(separator: "&", omittingEmptySubsequences: false).map { parameter -> Substring in
+            guard let equals = parameter.firstIndex(of: "=") else { return parameter }
+            let name = parameter[..<equals]
+            let lowered = name.lowercased()
+            guard secretQueryNames.contains(lowered) || isSecretKey(lowered), parameter.index(after: equals) < parameter.endIndex
+            else { return parameter }
+            changed = true
+            return name + "=" + mask
+        }
+        guard changed else { return target }
+        return target[...mark] + parameters.joined(separator: "&")
+    }
+
     /// Removes `user:password@` from URLs and `password=...`-style pairs from free text.
     public static func redactText(_ text: String) -> String {
         guard text.contains("@") || text.contains("=") else { return text }
