@@ -13,6 +13,7 @@
 #        PROFILE=1 also profiles the directory backup with perf: `perf stat` (CPU time, page faults, context
 #        switches: counts that stay stable on a noisy machine, unlike wall time) and the top symbols of
 #        `perf record`. valgrind 3.19 (Debian 12) crashes on the Swift binary, so callgrind is not used.
+#        BIN_B=path also times another build's directory backup in the same rounds (before/after a change).
 #        FILES_MB=N adds a run of N MB of incompressible files: shipshape vs `tar | age` (pipeline throughput).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -86,6 +87,11 @@ declare -A cmd=(
   [nocount]="cd $work && $bin backup run -c shipshape-nocount.yml"
   [s3]="cd $work && AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_ENDPOINT_URL_S3=http://127.0.0.1:$s3port $bin backup run -c shipshape-s3.yml"
 )
+# BIN_B=path adds the same directory backup by another build (before/after a change), interleaved with the rest.
+if [ -n "${BIN_B:-}" ]; then
+  commands+=(localb)
+  cmd[localb]="cd $work && $BIN_B backup run -c shipshape.yml"
+fi
 for _ in $(seq "$runs"); do
   for name in "${commands[@]}"; do
     read -r t r <<<"$(measure "${cmd[$name]}")"
@@ -119,6 +125,12 @@ print(f"ratio local/(pg_dump|age) = {local/age:.2f}x")
 print(f"ratio s3/(pg_dump|age)    = {s3/age:.2f}x")
 print(f"ratio local/(gzip|gpg)    = {local/gpg:.2f}x (goal < 1.0x)")
 PY
+if [ -n "${BIN_B:-}" ]; then
+  t_localb=$(median "${times[localb]}")
+  printf '%-42s %8s s\n' "BIN_B backup run → directory" "$t_localb"
+  python3 -c "import sys; a, b, d, g = map(float, sys.argv[1:]); print(f'BIN_B: local/BIN_B = {a/b:.2f}x; BIN_B/pg_dump = {b/d:.2f}x, BIN_B/(pg_dump -Fc|gpg) = {b/g:.2f}x')" \
+    "$t_local" "$t_localb" "$t_dump" "$t_fcgpg"
+fi
 if [ -n "${FILES_MB:-}" ]; then
   mkdir -p "$work/files" && head -c "$((FILES_MB * 1000000))" /dev/urandom > "$work/files/blob.bin"
   printf 'project: files\nbackup:\n  store: store-files\n  encryption: { recipients: [%s] }\n  sources:\n    - files: [files]\n' \

@@ -40,6 +40,19 @@ struct PostgresSnapshotCounts: Sendable {
     let runner: any DumpCommandRunner
     let environment: [String: String]
     let countQuery: String
+    /// Whether the counting backend's process can be reached to lower its CPU priority: it runs in the
+    /// container the runner execs into, or on this machine, or (nil) elsewhere.
+    let backendReach: BackendReach?
+
+    /// Where the server's backend processes run, seen from the runner.
+    enum BackendReach: Sendable {
+        /// In the container the runner execs into: `renice` there reaches the backend's process id.
+        case runnerNamespace
+        /// On this host (a loopback address or a socket directory): the process id is checked to be a
+        /// PostgreSQL backend (its title starts `postgres: `) before it is reniced, since a server behind a
+        /// forwarded port lives in another process namespace.
+        case localHost
+    }
 
     /// Starts the session and returns once the snapshot is exported.
     func start() async throws -> Session {
@@ -75,6 +88,7 @@ struct PostgresSnapshotCounts: Sendable {
             "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
             endWithClient,
             "SELECT 'snapshot:' || pg_export_snapshot()",
+            "SELECT 'backend:' || pg_backend_pid()",
             countQuery,
             "SELECT 'counted'",
             waitForDump,
@@ -88,8 +102,17 @@ struct PostgresSnapshotCounts: Sendable {
         sessionEnvironment["PGOPTIONS"] = "-c jit=off -c max_parallel_workers_per_gather=0"
         let command = DumpCommand("psql", options, environment: sessionEnvironment)
         let runner = self.runner
+        let backend = OneShot<Int>()
+        if let backendReach {
+            // The counts are worth having, but not at the dump's expense: on a machine whose cores are all
+            // busy, the counting backend gets only the CPU time the dump and the server leave idle.
+            Task { [runner] in
+                guard let pid = try? await backend.value else { return }
+                await Self.lowerPriority(of: pid, reach: backendReach, runner: runner)
+            }
+        }
         let task = Task {
-            let lines = SessionOutput(snapshot: snapshot, counts: counts)
+            let lines = SessionOutput(snapshot: snapshot, counts: counts, backend: backend)
             do {
                 try await runner.stream(command, into: lines)
                 lines.end(BackupError(
@@ -106,18 +129,35 @@ struct PostgresSnapshotCounts: Sendable {
             throw error
         }
     }
+
+    /// The niceness given to the counting backend: the lowest priority, as `nice -n 19`. Raising a process's
+    /// niceness needs no privilege beyond owning it (or being root); where it is refused, the counts simply run
+    /// at the normal priority.
+    static let countingNiceness = 19
+
+    /// `renice`s the counting backend, quietly doing nothing where it cannot.
+    static func lowerPriority(of pid: Int, reach: BackendReach, runner: any DumpCommandRunner) async {
+        if case .localHost = reach {
+            let title = (try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)) ?? ""
+            guard title.hasPrefix("postgres: ") else { return }
+        }
+        _ = try? await runner.capture(DumpCommand("renice", ["-n", String(countingNiceness), "-p", String(pid)]))
+    }
 }
 
-/// Parses the session's output as it arrives: `snapshot:ID`, then `count:schema.table|N` lines, then `counted`.
+/// Parses the session's output as it arrives: `snapshot:ID`, `backend:PID`, then `count:schema.table|N` lines,
+/// then `counted`.
 private final class SessionOutput: ByteSink {
     private let snapshot: OneShot<String>
     private let counts: OneShot<[String: Int]>
+    private let backend: OneShot<Int>
     private var partial: [UInt8] = []
     private var collected: [String: Int] = [:]
 
-    init(snapshot: OneShot<String>, counts: OneShot<[String: Int]>) {
+    init(snapshot: OneShot<String>, counts: OneShot<[String: Int]>, backend: OneShot<Int>) {
         self.snapshot = snapshot
         self.counts = counts
+        self.backend = backend
     }
 
     func write(_ bytes: ArraySlice<UInt8>) async throws {
@@ -136,6 +176,8 @@ private final class SessionOutput: ByteSink {
     private func line(_ text: String) {
         if text.hasPrefix("snapshot:") {
             snapshot.resolve(.success(String(text.dropFirst("snapshot:".count))))
+        } else if text.hasPrefix("backend:"), let pid = Int(text.dropFirst("backend:".count)) {
+            backend.resolve(.success(pid))
         } else if text.hasPrefix("count:") {
             let fields = text.dropFirst("count:".count).split(separator: "|", maxSplits: 1)
             if fields.count == 2, let count = Int(fields[1]) { collected[String(fields[0])] = count }
@@ -148,6 +190,7 @@ private final class SessionOutput: ByteSink {
     func end(_ error: any Error) {
         snapshot.resolve(.failure(error))
         counts.resolve(.failure(error))
+        backend.resolve(.failure(error))
     }
 }
 

@@ -58,6 +58,15 @@ public struct PostgresSource: Sendable {
         try await query("SHOW server_version", database: "postgres").first ?? "unknown"
     }
 
+    /// Where the server's backends run, seen from the runner: in the service's container, on this host (no
+    /// host, a socket directory or a loopback address), or elsewhere (nil).
+    var backendReach: PostgresSnapshotCounts.BackendReach? {
+        if configuration.service != nil { return .runnerNamespace }
+        guard let host = configuration.host else { return .localHost }
+        if host.hasPrefix("/") || host == "localhost" || host == "::1" || host.hasPrefix("127.") { return .localHost }
+        return nil
+    }
+
     /// The databases to dump: the configured ones, or every non-template database.
     public func databases() async throws -> [String] {
         if !configuration.databases.isEmpty { return configuration.databases }
@@ -106,7 +115,8 @@ public struct PostgresSource: Sendable {
                 expectedSize: { try await source.databaseSize(database) })
             if configuration.rowCounts {
                 let counter = PostgresSnapshotCounts(
-                    runner: runner, environment: environment(database: database), countQuery: Self.countQuery(prefix: "count:"))
+                    runner: runner, environment: environment(database: database), countQuery: Self.countQuery(prefix: "count:"),
+                    backendReach: backendReach)
                 part.snapshotCounts = { try await counter.start() }
             }
             parts.append(part)
