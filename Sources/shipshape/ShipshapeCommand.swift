@@ -32,14 +32,23 @@ struct ShipshapeCommand: AsyncParsableCommand {
     static func main() async {
         setvbuf(stdout, nil, _IOLBF, 0)
         do {
-            var command = try parseAsRoot()
-            if var asyncCommand = command as? any AsyncParsableCommand {
-                try await asyncCommand.run()
-            } else {
-                try command.run()
-            }
+            try await execute(try parseAsRoot())
         } catch {
             exit(withError: error)
+        }
+    }
+
+    /// Runs the parsed command; one-shot commands that clean up after themselves are cancelled by signals.
+    nonisolated static func execute(_ parsed: sending any ParsableCommand) async throws {
+        var command = parsed
+        if var asyncCommand = command as? any AsyncParsableCommand {
+            if asyncCommand is any InterruptibleCommand {
+                try await SignalCancellation.run(asyncCommand)
+            } else {
+                try await asyncCommand.run()
+            }
+        } else {
+            try command.run()
         }
     }
 }

@@ -86,7 +86,10 @@ final class S3MultipartWriter: ObjectWriter {
         _ = await inFlight?.result
         inFlight = nil
         guard let uploadID else { return }
-        _ = try? await store.send(.DELETE, key: key, query: [("uploadId", uploadID)], operation: "AbortMultipartUpload")
+        let (store, key) = (store, key)
+        _ = try? await S3Store.uncancelled {
+            try await store.send(.DELETE, key: key, query: [("uploadId", uploadID)], operation: "AbortMultipartUpload")
+        }
     }
 
     /// Starts uploading the filled buffer as the next part, after the previous part's upload has finished.
