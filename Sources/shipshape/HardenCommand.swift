@@ -23,14 +23,22 @@ extension ShipshapeCommand {
                 guard let profile = HardenProfile.named(resources) else {
                     throw AuditError.invalidArgument("'\(resources)' is not a resources profile; use small, medium or large")
                 }
-                let files = try ProjectLocator.composeFiles(explicit: file, configPath: global.config)
+                let listed = try ProjectLocator.composeFiles(explicit: file, configPath: global.config)
+                // The override harden writes is its output, never its input: shipshape.yml's `compose:` may list
+                // it (so deploys use it), and reading it back would harden the hardened file into an empty one.
+                func standardized(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.path }
+                let first = listed.first.map { ($0 as NSString).deletingLastPathComponent } ?? ""
+                let target = output ?? (first.isEmpty ? "." : first) + "/compose.production.yml"
+                let files = listed.filter { standardized($0) != standardized(target) }
+                guard !files.isEmpty else {
+                    throw AuditError.invalidArgument("\(target) is the override harden writes; name the compose files to harden with -f")
+                }
                 let project = try ComposeLoader.load(files: files)
                 let before = Auditor().audit(project)
                 let hardener = Hardener(profile: profile, healthEndpoints: ProjectLocator.healthEndpoints(configPath: global.config))
                 let plan = hardener.plan(for: project)
-                let target = output ?? project.projectDirectory + "/compose.production.yml"
                 try plan.write(overrideTo: target, projectDirectory: project.projectDirectory)
-                let after = Auditor().audit(try ComposeLoader.load(files: files.filter { $0 != target } + [target]))
+                let after = Auditor().audit(try ComposeLoader.load(files: files + [target]))
                 if json {
                     print(HardenReport.json(plan: plan, before: before, after: after, output: target))
                 } else {

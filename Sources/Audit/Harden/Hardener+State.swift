@@ -16,7 +16,9 @@ extension Hardener {
         }
 
         /// The networks of `service` in the frontend/backend/database layout.
-        mutating func networks(for service: ComposeService) -> [String] {
+        /// `gatewayReached`: the Shipshape gateway on the host proxies to it (a service with a `port:` in
+        /// shipshape.yml), which an internal network would cut off just as it cuts off a published port.
+        mutating func networks(for service: ComposeService, gatewayReached: Bool) -> [String] {
             let kind = ImageKind.of(service)
             let hasDataStores = project.services.values.contains { ImageKind.of($0).isDataStore }
             var result: [String]
@@ -25,7 +27,7 @@ extension Hardener {
             } else if kind == .gateway {
                 result = ["frontend", "backend"]
             } else {
-                result = service.ports.isEmpty ? ["backend"] : ["frontend", "backend"]
+                result = service.ports.isEmpty && !gatewayReached ? ["backend"] : ["frontend", "backend"]
                 if hasDataStores { result.append("database") }
             }
             networks.formUnion(result)

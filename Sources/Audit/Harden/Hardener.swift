@@ -123,7 +123,9 @@ public struct Hardener: Sendable {
                 "harden: setuid binaries cannot raise privileges (appended to any security_opt you have)")
         case "cap-drop-all":
             var added = known?.capabilities ?? []
-            if known == nil, service.ports.contains(where: { ($0.targetNumber ?? RuleCatalog.firstUnprivilegedPort) < RuleCatalog.firstUnprivilegedPort }) {
+            // The port it listens on: published, or the one shipshape.yml's gateway proxies to.
+            let listens = service.ports.compactMap(\.targetNumber) + [healthEndpoints[service.name]?.port].compactMap { $0 }
+            if known == nil, listens.contains(where: { $0 < RuleCatalog.firstUnprivilegedPort }) {
                 added.append("NET_BIND_SERVICE")
             }
             edit.set("cap_drop", .list([.string("ALL")]), rule: finding.rule,
@@ -164,7 +166,7 @@ public struct Hardener: Sendable {
         case "networks-not-set", "database-not-internal":
             guard state.assignNetworks, !edit.networksDone else { return state.assignNetworks }
             edit.networksDone = true
-            let networks = state.networks(for: service)
+            let networks = state.networks(for: service, gatewayReached: healthEndpoints[service.name] != nil)
             edit.set("networks", .list(networks.map(YAMLValue.string)), rule: finding.rule,
                 "harden: " + (kind.isDataStore
                     ? "only on the internal database network"
