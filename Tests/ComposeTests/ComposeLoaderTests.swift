@@ -135,4 +135,19 @@ struct ComposeLoaderTests {
         #expect(missing.userMessage.contains("'db'"))
         #expect(throws: ComposeError.self) { try ComposeLoader.load(files: ["/nonexistent/compose.yaml"], environment: [:]) }
     }
+
+    @Test("an empty compose file, or one of comments only, is an error, not a project of no services")
+    func emptyFile() throws {
+        let directory = try TemporaryDirectory(prefix: "compose")
+        defer { directory.remove() }
+        for (name, text) in [("empty.yml", ""), ("comments.yml", "# services come later\n"), ("none.yml", "services: {}\n")] {
+            try directory.write(name, text)
+            let file = directory.path + "/" + name
+            #expect(throws: ComposeError.invalid(
+                SourceLocation(file: file, line: 1), "no services are defined (an empty compose file?); compose refuses to run it")
+            ) {
+                try ComposeLoader.load(files: [file], environment: [:])
+            }
+        }
+    }
 }

@@ -32,8 +32,13 @@ public enum ComposeLoader {
         for name in (variables["COMPOSE_PROFILES"] ?? "").split(separator: ",") {
             active.insert(name.trimmingCharacters(in: .whitespaces))
         }
+        // An empty file (or one of comments) would otherwise audit as a perfect project of no services.
+        guard let entries = document["services"]?.entries, !entries.isEmpty else {
+            throw ComposeError.invalid(
+                SourceLocation(file: first, line: 1), "no services are defined (an empty compose file?); compose refuses to run it")
+        }
         var services: [String: ComposeService] = [:]
-        for entry in document["services"]?.entries ?? [] {
+        for entry in entries {
             let service = try ComposeService.decode(name: entry.key, node: entry.value, at: entry.keyLocation)
             if service.profiles.isEmpty || service.profiles.contains(where: active.contains) || active.contains("*") {
                 services[entry.key] = service
