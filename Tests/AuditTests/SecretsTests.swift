@@ -1,4 +1,5 @@
 import Audit
+import Compose
 import Foundation
 import Testing
 import TestSupport
@@ -7,6 +8,33 @@ import TestSupport
 struct SecretsTests {
     func mode(_ path: String) throws -> Int {
         try #require(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber).intValue
+    }
+
+    @Test("a ${VAR} reference is no inline secret in either environment form, even when .env sets it; a literal ${VAR:-default} is")
+    func interpolatedEnvironment() throws {
+        let directory = try TemporaryDirectory(prefix: "secrets-interpolated")
+        defer { directory.remove() }
+        try directory.write(".env", "DB_PASSWORD=hunter2hunter2\n")
+        try directory.write(
+            "docker-compose.yml",
+            """
+            services:
+              app:
+                image: registry.example/app:1
+                environment:
+                  - DB_PASSWORD=${DB_PASSWORD}
+                  - EMPTY_TOKEN=${EMPTY_TOKEN:-}
+                  - NESTED_SECRET=${NESTED_SECRET:-${FALLBACK_SECRET}}
+              api:
+                image: registry.example/api:1
+                environment:
+                  DB_PASSWORD: ${DB_PASSWORD}
+                  API_TOKEN: ${API_TOKEN:-sk_live_abcdefghijklmnop1234567890}
+            """)
+        let project = try ComposeLoader.load(files: [directory.path + "/docker-compose.yml"], environment: [:])
+        let inline = Auditor().audit(project).findings.filter { $0.rule == "inline-secret" }
+        #expect(inline.map(\.location.line) == [12], "only API_TOKEN's literal default: \(inline.map(\.message))")
+        #expect(inline.first?.service == "api")
     }
 
     @Test("generate writes random passwords (32 bytes base64) and JWT keys (256-bit hex) with mode 0600")

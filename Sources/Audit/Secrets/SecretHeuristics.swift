@@ -28,9 +28,22 @@ public enum SecretHeuristics {
     /// callers pass raw file text where that matters).
     public static func isInlineValue(_ value: String) -> Bool {
         let trimmed = value.trimmingCharacters(in: .whitespaces)
+        // `${API_TOKEN:-sk_live_…}` is a reference with a literal secret as its fallback: judge the fallback.
+        if let fallback = interpolationDefault(trimmed) { return isInlineValue(fallback) }
         if placeholders.contains(trimmed.lowercased()) { return false }
         if trimmed.hasPrefix("/run/secrets/") || trimmed.hasPrefix("${") || trimmed.hasPrefix("$") { return false }
         return true
+    }
+
+    /// The fallback of a `${NAME:-default}` or `${NAME-default}` reference that is the whole value, if any.
+    static func interpolationDefault(_ value: String) -> String? {
+        guard value.hasPrefix("${"), value.hasSuffix("}") else { return nil }
+        let body = value.dropFirst(2).dropLast()
+        guard let end = body.firstIndex(where: { !($0.isLetter || $0.isNumber || $0 == "_") }) else { return nil }
+        var rest = body[end...]
+        if rest.hasPrefix(":") { rest = rest.dropFirst() }
+        guard rest.hasPrefix("-") else { return nil }
+        return String(rest.dropFirst())
     }
 
     /// True when a URL carries a password (`postgres://user:pass@db/app`).

@@ -68,7 +68,12 @@ enum ComposeNormalizer {
             guard let text = item.string else { continue }
             if let split = text.firstIndex(of: separator) {
                 let value = String(text[text.index(after: split)...])
-                mapping.set(String(text[..<split]), ComposeNode(.scalar(value), at: item.location, isQuoted: true))
+                var node = ComposeNode(.scalar(value), at: item.location, isQuoted: true)
+                // What the file says before interpolation (`KEY=${KEY}`), as the mapping form keeps it.
+                node.written = item.written.flatMap { written in
+                    written.firstIndex(of: separator).map { String(written[written.index(after: $0)...]) }
+                }
+                mapping.set(String(text[..<split]), node)
             } else {
                 mapping.set(text, ComposeNode(.null, at: item.location))
             }
