@@ -4,19 +4,21 @@ import Foundation
 public struct StatusReport: Codable, Sendable {
     /// How bad a finding is; the report's level is its worst check's.
     public enum Level: String, Codable, Sendable, Comparable {
-        case ok, warning, critical
+        /// `unknown`: nothing could be checked (the configuration cannot be read), the plugin convention's 3.
+        case ok, warning, critical, unknown
 
         var rank: Int {
             switch self {
             case .ok: 0
             case .warning: 1
             case .critical: 2
+            case .unknown: 3
             }
         }
 
         public static func < (lhs: Level, rhs: Level) -> Bool { lhs.rank < rhs.rank }
 
-        /// The exit status of `shipshape status` (the monitoring-plugin convention: 0, 1, 2).
+        /// The exit status of `shipshape status` (the monitoring-plugin convention: 0, 1, 2, 3).
         public var exitCode: Int32 { Int32(rank) }
     }
 
@@ -81,6 +83,7 @@ public struct StatusReport: Codable, Sendable {
         case .ok: ("✔", "32")
         case .warning: ("!", "33")
         case .critical: ("✘", "31")
+        case .unknown: ("?", "35")
         }
         return colors ? "\u{1B}[\(color)m\(symbol)\u{1B}[0m" : symbol
     }

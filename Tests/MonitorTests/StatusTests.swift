@@ -102,3 +102,25 @@ struct StatusTests {
         #expect(report.checks.contains { $0.kind == "backup" && $0.level == .ok })
     }
 }
+
+@Suite("shipshape status without a readable configuration")
+struct StatusUnknownTests {
+    @Test("a missing or invalid shipshape.yml is UNKNOWN (exit 3) with a config check, in text and JSON")
+    func unreadableConfiguration() async throws {
+        let directory = try TemporaryDirectory(prefix: "status-unknown")
+        defer { directory.remove() }
+        try directory.write("broken.yml", "project: shop\ngateway:\n  limits: { header_timout: 10s }\n")
+        for file in ["missing.yml", "broken.yml"] {
+            let text = try await ShipshapeProcess.run(["status", "-c", file], in: directory.path)
+            #expect(text.status == 3, "\(text.stdout)\(text.stderr)")
+            #expect(text.stdout.contains("overall: ? unknown"), "\(text.stdout)")
+            let json = try await ShipshapeProcess.run(["status", "--json", "-c", file], in: directory.path)
+            #expect(json.status == 3)
+            let report = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+            #expect(report["level"] as? String == "unknown")
+            let checks = try #require(report["checks"] as? [[String: Any]])
+            #expect(checks.first?["kind"] as? String == "config")
+            #expect((checks.first?["detail"] as? String)?.contains(file) == true)
+        }
+    }
+}
