@@ -98,8 +98,11 @@ public struct StatusCollector: Sendable {
         } ?? []
         let level: StatusReport.Level =
             days < thresholds.certificateCriticalDays ? .critical : (days < thresholds.certificateWarningDays ? .warning : .ok)
-        let expiry = days < 0 ? "expired \(Int(-days)) days ago" : "expires in \(Int(days)) days"
-        return .init(kind: "certificate", name: path, level: level, detail: "\(expiry) (\(names.joined(separator: ", ")))")
+        func count(_ value: Double) -> String { Int(value) == 1 ? "1 day" : "\(Int(value)) days" }
+        let expiry = days < 0 ? "expired \(count(-days)) ago" : "expires in \(count(days))"
+        // The names it serves: its DNS SANs, else its subject (a CN-only certificate).
+        let served = names.isEmpty ? leaf.subject.description : names.joined(separator: ", ")
+        return .init(kind: "certificate", name: path, level: level, detail: served.isEmpty ? expiry : "\(expiry) (\(served))")
     }
 
     /// The first certificate of a PEM file (a chain's leaf).
@@ -156,7 +159,7 @@ public struct StatusCollector: Sendable {
         if let interval = backup.schedule.flatMap(Self.interval(of:)) {
             if age > 2 * interval {
                 level = .critical
-                detail += ", more than two scheduled runs missed"
+                detail += ", two or more scheduled runs missed"
             } else if age > interval * 1.5 {
                 level = .warning
                 detail += ", the last scheduled run is missing"

@@ -10,11 +10,11 @@ import Testing
 @Suite("shipshape status against a running gateway and a real backup store")
 struct StatusTests {
     /// A certificate for `names` valid for `days` more days, written to `path`.
-    static func certificate(days: Int, at path: String, key: String) async throws {
+    static func certificate(days: Int, at path: String, key: String, subjectAlternativeName: Bool = true) async throws {
         let result = try await ProcessRunner.run([
             "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", String(days),
-            "-subj", "/CN=shop.test", "-addext", "subjectAltName=DNS:shop.test", "-keyout", key, "-out", path,
-        ])
+            "-subj", subjectAlternativeName ? "/CN=shop.test" : "/CN=legacy.test",
+        ] + (subjectAlternativeName ? ["-addext", "subjectAltName=DNS:shop.test"] : []) + ["-keyout", key, "-out", path])
         #expect(result.status == 0, "\(result.stderr)")
     }
 
@@ -27,6 +27,8 @@ struct StatusTests {
         let deadPort = try ProcessRunner.freePort()
         try await Self.certificate(days: 400, at: "\(directory.path)/good.pem", key: "\(directory.path)/good.key")
         try await Self.certificate(days: 3, at: "\(directory.path)/soon.pem", key: "\(directory.path)/soon.key")
+        try await Self.certificate(
+            days: 2, at: "\(directory.path)/legacy.pem", key: "\(directory.path)/legacy.key", subjectAlternativeName: false)
         let identity = X25519Identity.generate()
         _ = try directory.write("files/hello.txt", "hello\n")
         let health = HealthCheckConfiguration(path: "/health", interval: .milliseconds(100), timeout: .milliseconds(500), healthy: 1, unhealthy: 1)
@@ -40,6 +42,7 @@ struct StatusTests {
                 http: HostPort(host: "127.0.0.1", port: 0), https: HostPort(host: "127.0.0.1", port: 0),
                 tls: TLSConfiguration(certificates: [
                     .init(cert: "good.pem", key: "good.key"), .init(cert: "soon.pem", key: "soon.key"),
+                    .init(cert: "legacy.pem", key: "legacy.key"),
                 ]),
                 routes: [RouteConfiguration(match: "/", service: "web")],
                 admin: AdminConfiguration(socket: "\(directory.path)/admin.sock", metrics: nil)),
@@ -66,7 +69,9 @@ struct StatusTests {
         #expect(byName["worker"]?.level == .critical, "its only target refuses connections")
         #expect(byName["\(directory.path)/good.pem"]?.level == .ok)
         #expect(byName["\(directory.path)/soon.pem"]?.level == .critical)
-        #expect(byName["\(directory.path)/soon.pem"]?.detail.hasPrefix("expires in 2 days") == true)
+        #expect(byName["\(directory.path)/soon.pem"]?.detail == "expires in 2 days (shop.test)")
+        // A CN-only certificate is named by its subject; one day is a day.
+        #expect(byName["\(directory.path)/legacy.pem"]?.detail == "expires in 1 day (CN=legacy.test)")
         #expect(report.checks.contains { $0.kind == "disk" && $0.detail.contains("% used") })
         #expect(byName["backups"]?.level == .critical && byName["backups"]?.detail.hasPrefix("no backup yet") == true)
         #expect(report.level == .critical && report.level.exitCode == 2)
