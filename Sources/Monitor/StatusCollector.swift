@@ -106,7 +106,7 @@ public struct StatusCollector: Sendable {
     }
 
     /// The first certificate of a PEM file (a chain's leaf).
-    static func firstCertificate(in pem: String) -> Certificate? {
+    public static func firstCertificate(in pem: String) -> Certificate? {
         let end = "-----END CERTIFICATE-----"
         guard let range = pem.range(of: end) else { return nil }
         return try? Certificate(pemEncoded: String(pem[..<range.upperBound]))

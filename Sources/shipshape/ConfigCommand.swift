@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Gateway
+import Monitor
 import ShipshapeCore
 
 extension ShipshapeCommand {
@@ -65,15 +66,24 @@ extension ShipshapeCommand.Config {
                 guard !errors.contains(where: { $0.keyPath.hasPrefix(ConfigNode.keyPath(path) + ".") }) else { continue }
                 var single = configuration.gateway.tls
                 (single.certificates, single.selfSigned, single.acme) = ([certificate], [], nil)
-                do {
-                    _ = try TLSContextStore(configuration: single, resolvePath: { configuration.resolve($0) })
-                } catch {
-                    let message = (error as? any UserFacingError)?.userMessage ?? "\(error)"
-                    let node = root?.descendant(at: path)
+                let node = root?.descendant(at: path)
+                func report(_ message: String) {
                     errors.append(
                         ConfigError(
                             file: configuration.file, line: node?.node.mark?.line, column: node?.node.mark?.column,
                             keyPath: node?.keyPath ?? "", message: message))
+                }
+                do {
+                    _ = try TLSContextStore(configuration: single, resolvePath: { configuration.resolve($0) })
+                } catch {
+                    report((error as? any UserFacingError)?.userMessage ?? "\(error)")
+                    continue
+                }
+                // It loads, but every client would refuse it.
+                let pem = (try? String(contentsOfFile: configuration.resolve(certificate.cert), encoding: .utf8)) ?? ""
+                if let leaf = StatusCollector.firstCertificate(in: pem), leaf.notValidAfter < Date() {
+                    let date = ISO8601DateFormatter().string(from: leaf.notValidAfter)
+                    report("\(certificate.cert) expired on \(date); clients refuse it. Renew it, or use tls.acme")
                 }
             }
             return errors

@@ -127,7 +127,7 @@ struct ConfigCheckCommandTests {
         #expect(syntax.stdout.contains("OK — project shop"))
     }
 
-    @Test("a key that does not match its certificate, or a file that is not PEM, is an error at that certificate")
+    @Test("a key that does not match its certificate, an expired certificate, or a file that is not PEM, is an error at that certificate")
     func certificatePairs() async throws {
         let directory = try TemporaryDirectory(prefix: "config-check")
         defer { directory.remove() }
@@ -149,6 +149,28 @@ struct ConfigCheckCommandTests {
             mismatched.stderr.contains(
                 "shipshape.yml:6:9: gateway.tls.certificates[0]: \(directory.path)/site.key is not the private key of the certificate in \(directory.path)/site.pem"),
             "\(mismatched.stderr)")
+
+        // A pair that loads but expired in 2020: every client would refuse it.
+        try directory.write("ca/index.txt", "")
+        try directory.write("ca/serial", "01\n")
+        try directory.write(
+            "ca/ca.cnf",
+            "[ca]\ndefault_ca = own\n[own]\ndir = \(directory.path)/ca\ndatabase = $dir/index.txt\nnew_certs_dir = $dir\n"
+                + "serial = $dir/serial\ndefault_md = sha256\npolicy = any\n[any]\ncommonName = supplied\n")
+        for command in [
+            ["openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=site",
+             "-keyout", "site.key", "-out", "site.csr"],
+            ["openssl", "ca", "-batch", "-config", "ca/ca.cnf", "-selfsign", "-keyfile", "site.key", "-in", "site.csr",
+             "-out", "site.pem", "-startdate", "20200101000000Z", "-enddate", "20200201000000Z"],
+        ] {
+            let made = try await ProcessRunner.run(command, currentDirectory: directory.path)
+            try #require(made.status == 0, "\(made.stderr)")
+        }
+        let expired = try await ShipshapeProcess.run(["config", "check"], in: directory.path)
+        #expect(expired.status == 1)
+        #expect(
+            expired.stderr.contains("shipshape.yml:6:9: gateway.tls.certificates[0]: site.pem expired on 2020-02-01T00:00:00Z; clients refuse it"),
+            "\(expired.stderr)")
 
         try directory.write("site.pem", "not a certificate\n")
         let garbage = try await ShipshapeProcess.run(["config", "check"], in: directory.path)
