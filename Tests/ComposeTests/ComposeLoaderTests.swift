@@ -129,11 +129,22 @@ struct ComposeLoaderTests {
         #expect((syntax.location?.line ?? 0) >= 4)
         let unknown = try #require(failure("errors/unknown-key.yaml"))
         #expect(unknown.location?.line == 5 || unknown.location?.line == 4)
-        #expect(unknown.userMessage.contains("did you mean 'environment'?"))
+        #expect(unknown.userMessage.contains("did you mean 'environment'? Fix"), "\(unknown.userMessage)")
         let missing = try #require(failure("errors/missing-dependency.yaml"))
         #expect(missing.location?.line == 5)
         #expect(missing.userMessage.contains("'db'"))
         #expect(throws: ComposeError.self) { try ComposeLoader.load(files: ["/nonexistent/compose.yaml"], environment: [:]) }
+    }
+
+    @Test("a key written twice is reported at its second spelling, in one line")
+    func duplicateKey() throws {
+        let directory = try TemporaryDirectory(prefix: "compose")
+        defer { directory.remove() }
+        try directory.write("dup.yml", "services:\n  web:\n    image: a\n  \"web\":\n    image: b\n")
+        let file = directory.path + "/dup.yml"
+        #expect(throws: ComposeError.invalid(SourceLocation(file: file, line: 4, column: 3), "the key 'web' is written twice in this mapping")) {
+            try ComposeLoader.load(files: [file], environment: [:])
+        }
     }
 
     @Test("an empty compose file, or one of comments only, is an error, not a project of no services")

@@ -8,7 +8,7 @@ extension ComposeNode {
         do {
             root = try Yams.compose(yaml: yaml)
         } catch let error as YamlError {
-            throw ComposeError.yaml(file: file, error: error)
+            throw ComposeError.yaml(file: file, error: error, text: yaml)
         } catch {
             throw ComposeError.invalid(SourceLocation(file: file, line: 1), "cannot read the YAML: \(error)")
         }
