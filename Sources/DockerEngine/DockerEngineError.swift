@@ -1,3 +1,5 @@
+import NIOCore
+import NIOPosix
 import ShipshapeCore
 
 /// A failure talking to a Docker Engine (or Podman's compatible service): what failed, with what input,
@@ -31,6 +33,16 @@ public struct DockerEngineError: UserFacingError, Sendable {
         self.kind = kind
         self.status = status
         self.userMessage = userMessage
+    }
+
+    /// The system's reason for a transport error (`Connection refused`), not NIO's description of the call
+    /// (`connect(descriptor:addr:size:): Connection refused (errno: 111)`).
+    static func reason(_ error: any Error) -> String {
+        if let error = error as? IOError { return String(cString: strerror(error.errnoCode)) }
+        if let error = error as? NIOConnectionError, let first = error.connectionErrors.first?.error {
+            return reason(first)
+        }
+        return "\(error)"
     }
 
     static func unreachable(_ host: DockerHost, reason: String) -> DockerEngineError {

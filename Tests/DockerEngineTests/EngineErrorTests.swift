@@ -16,6 +16,17 @@ struct EngineErrorTests {
         #expect(error?.userMessage.contains("\(directory.path)/docker.sock") == true)
     }
 
+    @Test("a refused TCP engine address: the system's reason, not NIO's description of the call")
+    func refusedAddress() async throws {
+        let port = try ProcessRunner.freePort()
+        let error = await #expect(throws: DockerEngineError.self) {
+            _ = try await DockerClient.connect(.init(host: .tcp(host: "127.0.0.1", port: port)))
+        }
+        #expect(error?.kind == .unreachable)
+        #expect(error?.userMessage.contains("Cannot reach the Docker Engine at tcp://127.0.0.1:\(port) (Connection refused).") == true,
+            "\(error?.userMessage ?? "")")
+    }
+
     @Test("reports a missing image as not found, naming the image")
     func missingImage() async throws {
         try await EngineFixture.with { client in

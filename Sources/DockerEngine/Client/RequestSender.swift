@@ -110,7 +110,7 @@ struct RequestSender: Sendable {
         if let error = error as? NIOTooManyBytesError {
             return .invalidResponse(request, reason: "the answer is larger than \(error.maxBytes ?? 0) bytes")
         }
-        return .unreachable(host, reason: "\(error)")
+        return .unreachable(host, reason: DockerEngineError.reason(error))
     }
 
     /// Podman's compatible API answers some conflicts with 500 where Docker answers 409; its structured

@@ -135,7 +135,7 @@ extension DockerClient {
         } catch let error as DockerEngineError {
             throw error
         } catch {
-            throw DockerEngineError.unreachable(configuration.host, reason: "\(error)")
+            throw DockerEngineError.unreachable(configuration.host, reason: DockerEngineError.reason(error))
         }
     }
 
