@@ -25,16 +25,25 @@ public struct BackupCatalog: Sendable {
     /// The folder key of backup `id`.
     func key(_ id: String, _ file: String) -> String { "\(project)/\(id)/\(file)" }
 
-    /// Objects grouped by backup id.
+    /// The backup id `key` (relative to the store) lies under, or nil when it is not in a folder whose name is
+    /// a backup id: anything else under the project's folder is someone else's and never touched.
+    func backupID(of key: String) -> String? {
+        guard key.hasPrefix(project + "/") else { return nil }
+        let relative = key.dropFirst(project.count + 1)
+        guard let slash = relative.firstIndex(of: "/"), BackupID.isValid(relative[..<slash]) else { return nil }
+        return String(relative[..<slash])
+    }
+
+    /// Objects grouped by backup id; objects outside backup folders are left out.
     func objectsByBackup() async throws -> [String: [StoredObject]] {
         var groups: [String: [StoredObject]] = [:]
         for object in try await store.list(prefix: project + "/") {
-            let relative = object.key.dropFirst(project.count + 1)
-            guard let slash = relative.firstIndex(of: "/") else { continue }
-            groups[String(relative[..<slash]), default: []].append(object)
+            guard let id = backupID(of: object.key) else { continue }
+            groups[id, default: []].append(object)
         }
         return groups
     }
+
 
     /// Complete backups, newest first.
     public func entries() async throws -> [Entry] {
@@ -90,7 +99,10 @@ public struct BackupCatalog: Sendable {
             try await store.delete(keys: objects.map(\.key))
             removed.append(id)
         }
-        if let s3 = store as? S3Store { try await s3.abortMultipartUploads(prefix: project + "/", keepingUnder: current.map { "\(project)/\($0)/" }) }
+        if let s3 = store as? S3Store {
+            try await s3.abortMultipartUploads(
+                prefix: project + "/", keepingUnder: current.map { "\(project)/\($0)/" }, including: { backupID(of: $0) != nil })
+        }
         return removed
     }
 }
