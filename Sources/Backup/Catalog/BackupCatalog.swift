@@ -73,6 +73,8 @@ public struct BackupCatalog: Sendable {
 
     /// The manifest of backup `id`.
     public func manifest(_ id: String) async throws -> BackupManifest {
+        // An id is a folder name: `../../other/store/shop/ID` must not reach outside the project.
+        try BackupID.validate(id)
         let bytes: [UInt8]
         do {
             bytes = try await store.get(key: key(id, BackupManifest.fileName))
@@ -81,13 +83,16 @@ public struct BackupCatalog: Sendable {
                 .notFound, "No complete backup '\(id)' in \(store.location)/\(project)",
                 hint: "Run `shipshape backup list` for the ids of complete backups.")
         }
+        let manifest: BackupManifest
         do {
-            return try BackupManifest.decoder().decode(BackupManifest.self, from: Data(bytes))
+            manifest = try BackupManifest.decoder().decode(BackupManifest.self, from: Data(bytes))
         } catch {
             throw BackupError(
                 .verification, "The manifest of backup '\(id)' is unreadable: \(error)",
                 hint: "The backup is damaged; use another one.")
         }
+        try PartName.checkParts(of: manifest)
+        return manifest
     }
 
     /// Removes folders of runs that never wrote a manifest, except `keeping`; returns the ids removed.

@@ -95,7 +95,7 @@ public struct BackupRunner: Sendable {
                 }
                 for (service, paths) in inContainers {
                     let runner = try await services.runner(for: service)
-                    parts.append(FilesSource.containerPart(name: unique("files-\(service)"), service: service, paths: paths, runner: runner))
+                    parts.append(FilesSource.containerPart(name: unique(PartName.make("files", service)), service: service, paths: paths, runner: runner))
                 }
             }
         }

@@ -109,7 +109,7 @@ public struct PostgresSource: Sendable {
         for database in try await databases() {
             let source = self
             var part = BackupPart(
-                name: "\(prefix)-\(database)", kind: "postgres",
+                name: PartName.make(prefix, database), kind: "postgres",
                 command: DumpCommand("pg_dump", ["-Fc", "--no-password"], environment: environment(database: database)),
                 database: database, origin: origin, runner: runner,
                 expectedSize: { try await source.databaseSize(database) })
