@@ -45,6 +45,12 @@ public struct BackupCatalog: Sendable {
     }
 
 
+    /// The order of backups everywhere (list, prune, status, verify's default): by creation time, then by id, so
+    /// backups made in the same second keep one order.
+    public static func newestFirst(_ a: Entry, _ b: Entry) -> Bool {
+        (a.manifest.createdAt, a.manifest.id) > (b.manifest.createdAt, b.manifest.id)
+    }
+
     /// Complete backups, newest first.
     public func entries() async throws -> [Entry] {
         var entries: [Entry] = []
@@ -58,7 +64,7 @@ public struct BackupCatalog: Sendable {
             }
             entries.append(Entry(manifest: manifest, verification: verification, size: objects.reduce(0) { $0 + $1.size }))
         }
-        return entries.sorted { $0.manifest.id > $1.manifest.id }
+        return entries.sorted(by: Self.newestFirst)
     }
 
     /// The plaintext size of each part of the newest complete backup, by part name; empty when there is none
