@@ -75,16 +75,19 @@ public struct BackupVerifier: Sendable {
                                                 detail: value == "t" ? nil : "returned \(value ?? "an error")"))
                         }
                     }
+                } catch let error as BackupError where error.kind == .noMatchingIdentity {
+                    _ = try? await postgres.query("DROP DATABASE IF EXISTS \(scratch) WITH (FORCE)", database: "postgres")
+                    throw error
                 } catch let error as BackupError {
                     checks.append(.init(name: "\(part.name): restore into scratch database", passed: false, detail: error.userMessage))
                     // The stored file itself may still be sound: say so separately.
                     if !checks.contains(where: { $0.name.hasPrefix("\(part.name): sha256") }) {
-                        checks.append(await integrity(part, backup: id, identities: identities))
+                        checks.append(try await integrity(part, backup: id, identities: identities))
                     }
                 }
                 _ = try? await postgres.query("DROP DATABASE IF EXISTS \(scratch) WITH (FORCE)", database: "postgres")
             } else {
-                checks.append(await integrity(part, backup: id, identities: identities))
+                checks.append(try await integrity(part, backup: id, identities: identities))
             }
         }
         let result = VerificationResult(id: id, verifiedAt: Date(), passed: checks.allSatisfy(\.passed), checks: checks)
@@ -92,10 +95,13 @@ public struct BackupVerifier: Sendable {
         return result
     }
 
-    /// Checksum and decryption of a part read to the end, as a check (failures become a failed check).
-    func integrity(_ part: BackupManifest.Part, backup id: String, identities: [any AgeIdentity]) async -> VerificationResult.Check {
+    /// Checksum and decryption of a part read to the end, as a check (damage becomes a failed check). A key that
+    /// decrypts nothing is the operator's mistake, not the backup's: it is thrown, and no result is stored.
+    func integrity(_ part: BackupManifest.Part, backup id: String, identities: [any AgeIdentity]) async throws -> VerificationResult.Check {
         do {
             return try await readPart(part, backup: id, identities: identities, into: DiscardingSink())
+        } catch let error as BackupError where error.kind == .noMatchingIdentity {
+            throw error
         } catch {
             return .init(name: "\(part.name): decrypt", passed: false, detail: (error as? BackupError)?.userMessage ?? "\(error)")
         }
@@ -114,15 +120,24 @@ public struct BackupVerifier: Sendable {
             throw BackupError(
                 .notFound, "\(part.file) of backup \(id) is missing from the store (\(store.location))",
                 hint: "The backup is incomplete; restore from another backup (`shipshape backup list` shows them).")
+        } catch let error as BackupError where error.kind == .noMatchingIdentity {
+            // A wrong key, or a damaged header: the file's checksum tells which.
+            let whole = HashingTee(DiscardingSink())
+            try await store.read(key: catalog.key(id, part.file), into: whole)
+            try checkSHA(whole.hexDigest(), of: part, backup: id)
+            throw error
         }
-        let hash = digest.hexDigest()
+        try checkSHA(digest.hexDigest(), of: part, backup: id)
+        try await digest.finish()
+        return .init(name: "\(part.name): sha256 and decryption", passed: true, detail: nil)
+    }
+
+    private func checkSHA(_ hash: String, of part: BackupManifest.Part, backup id: String) throws(BackupError) {
         guard hash == part.sha256 else {
             throw BackupError(
                 .verification, "\(part.file) of backup \(id) has SHA-256 \(hash), the manifest says \(part.sha256)",
                 hint: "The stored file was modified or damaged; restore from another backup.")
         }
-        try await digest.finish()
-        return .init(name: "\(part.name): sha256 and decryption", passed: true, detail: nil)
     }
 
     /// The first PostgreSQL source, with its tools run where the backup ran them (host or container).
