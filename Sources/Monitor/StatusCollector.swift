@@ -141,9 +141,10 @@ public struct StatusCollector: Sendable {
 
     func backups(_ backup: BackupConfiguration, now: Date) async -> [StatusReport.Check] {
         let entries: [BackupCatalog.Entry]
+        let damaged: [BackupCatalog.Damaged]
         do {
             let settings = try BackupSettings(configuration)
-            entries = try await BackupCatalog(store: try settings.makeStore(), project: configuration.project).entries()
+            (entries, damaged) = try await BackupCatalog(store: try settings.makeStore(), project: configuration.project).listing()
         } catch {
             return [.init(kind: "backup", name: backup.store, level: .critical, detail: "the store cannot be listed: \(error)")]
         }
@@ -164,6 +165,9 @@ public struct StatusCollector: Sendable {
             }
         }
         var checks = [StatusReport.Check(kind: "backup", name: backup.store, level: level, detail: detail)]
+        for item in damaged {
+            checks.append(.init(kind: "backup", name: item.id, level: .warning, detail: "skipped: \(item.problem)"))
+        }
         let verified = entries.first { $0.verification != nil }
         if let verification = verified?.verification {
             checks.append(.init(

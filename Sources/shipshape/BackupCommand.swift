@@ -81,26 +81,50 @@ extension ShipshapeCommand.Backup {
 
         struct Row: Encodable {
             var id: String
-            var createdAt: Date
+            var createdAt: Date?
             var size: Int
             var sources: [String]
             var verified: Bool?
+            /// Why the backup cannot be used, for a damaged manifest.
+            var damaged: String?
+
+            enum CodingKeys: String, CodingKey { case id, createdAt, size, sources, verified, damaged }
+
+            /// Every key is always there: `verified` is null when no verification ran, not absent.
+            func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: CodingKeys.self)
+                try container.encode(id, forKey: .id)
+                try container.encode(createdAt, forKey: .createdAt)
+                try container.encode(size, forKey: .size)
+                try container.encode(sources, forKey: .sources)
+                try container.encode(verified, forKey: .verified)
+                try container.encode(damaged, forKey: .damaged)
+            }
         }
 
         func run() async throws {
             let settings = try options.prepare()
-            let entries = try await withCLIErrors {
-                try await BackupCatalog(store: try settings.makeStore(), project: settings.project).entries()
+            let (entries, damaged) = try await withCLIErrors {
+                try await BackupCatalog(store: try settings.makeStore(), project: settings.project).listing()
             }
-            let rows = entries.map {
+            let logger = Logger(label: "shipshape.backup")
+            for backup in damaged {
+                logger.warning("backup skipped: its manifest is damaged", metadata: ["backup_id": "\(backup.id)", "error": "\(backup.problem)"])
+            }
+            var rows = entries.map {
                 Row(id: $0.manifest.id, createdAt: $0.manifest.createdAt, size: $0.size, sources: $0.manifest.parts.map(\.name),
                     verified: $0.verification?.passed)
             }
+            rows += damaged.map { Row(id: $0.id, createdAt: nil, size: 0, sources: [], verified: nil, damaged: $0.problem) }
             if options.json { return try options.printJSON(rows) }
-            if rows.isEmpty { print("no complete backups in \(settings.configuration.store)") }
+            if entries.isEmpty { print("no complete backups in \(settings.configuration.store)") }
             func padded(_ text: String, _ width: Int) -> String { text + String(repeating: " ", count: max(0, width - text.count)) }
             for row in rows {
-                let age = ElapsedText.describe(Date().timeIntervalSince(row.createdAt)) + " ago"
+                if let problem = row.damaged {
+                    print("\(row.id)  DAMAGED: \(problem)")
+                    continue
+                }
+                let age = row.createdAt.map { ElapsedText.describe(Date().timeIntervalSince($0)) + " ago" } ?? ""
                 let verified = row.verified.map { $0 ? "verified" : "VERIFY FAILED" } ?? "not verified"
                 let size = ByteFormat.string(row.size)
                 print("\(row.id)  \(padded(age, 12))  \(padded(size, 9))  \(padded(verified, 13))  \(row.sources.joined(separator: ","))")

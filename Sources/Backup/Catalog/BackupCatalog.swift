@@ -44,19 +44,38 @@ public struct BackupCatalog: Sendable {
         return groups
     }
 
-
     /// The order of backups everywhere (list, prune, status, verify's default): by creation time, then by id, so
     /// backups made in the same second keep one order.
     public static func newestFirst(_ a: Entry, _ b: Entry) -> Bool {
         (a.manifest.createdAt, a.manifest.id) > (b.manifest.createdAt, b.manifest.id)
     }
 
+    /// A backup whose manifest is there but cannot be used (cut short, edited, unreadable).
+    public struct Damaged: Sendable, Equatable {
+        /// The backup's folder name.
+        public var id: String
+        /// What is wrong, as a sentence for users.
+        public var problem: String
+    }
+
     /// Complete backups, newest first.
-    public func entries() async throws -> [Entry] {
+    public func entries() async throws -> [Entry] { try await listing().entries }
+
+    /// Complete backups, newest first, and the backups whose manifest is damaged (by id, newest first). One bad
+    /// manifest never hides the others: `list` shows it as damaged, `prune` leaves it alone (its date is unknown),
+    /// `verify` and `status` go on with the rest.
+    public func listing() async throws -> (entries: [Entry], damaged: [Damaged]) {
         var entries: [Entry] = []
+        var damaged: [Damaged] = []
         for (id, objects) in try await objectsByBackup()
         where objects.contains(where: { $0.key.hasSuffix("/" + BackupManifest.fileName) }) {
-            let manifest = try await manifest(id)
+            let manifest: BackupManifest
+            do {
+                manifest = try await self.manifest(id)
+            } catch let error as BackupError where error.kind == .verification {
+                damaged.append(Damaged(id: id, problem: error.what))
+                continue
+            }
             var verification: VerificationResult?
             if objects.contains(where: { $0.key.hasSuffix("/" + VerificationResult.fileName) }) {
                 verification = try? BackupManifest.decoder().decode(
@@ -64,7 +83,7 @@ public struct BackupCatalog: Sendable {
             }
             entries.append(Entry(manifest: manifest, verification: verification, size: objects.reduce(0) { $0 + $1.size }))
         }
-        return entries.sorted(by: Self.newestFirst)
+        return (entries.sorted(by: Self.newestFirst), damaged.sorted { $0.id > $1.id })
     }
 
     /// The plaintext size of each part of the newest complete backup, by part name; empty when there is none
@@ -94,11 +113,36 @@ public struct BackupCatalog: Sendable {
             manifest = try BackupManifest.decoder().decode(BackupManifest.self, from: Data(bytes))
         } catch {
             throw BackupError(
-                .verification, "The manifest of backup '\(id)' is unreadable: \(error)",
+                .verification, "The manifest of backup '\(id)' is unreadable: \(Self.describe(error))",
                 hint: "The backup is damaged; use another one.")
+        }
+        guard manifest.id == id else {
+            throw BackupError(
+                .verification, "The manifest in folder '\(id)' says it is backup '\(manifest.id)'",
+                hint: "The manifest was moved or edited and is not used; restore from another backup.")
         }
         try PartName.checkParts(of: manifest)
         return manifest
+    }
+
+    /// What is wrong with a manifest, in words (Swift's `DecodingError` descriptions are for programmers).
+    static func describe(_ error: any Error) -> String {
+        guard let error = error as? DecodingError else { return "it is not a manifest" }
+        func field(_ path: [any CodingKey]) -> String {
+            path.map { $0.intValue.map { "[\($0)]" } ?? "." + $0.stringValue }.joined().trimmingCharacters(in: ["."])
+        }
+        switch error {
+        case .dataCorrupted(let context) where context.codingPath.isEmpty:
+            return "it is not valid JSON (cut short or overwritten?)"
+        case .dataCorrupted(let context):
+            return "the value of \(field(context.codingPath)) is not valid"
+        case .keyNotFound(let key, let context):
+            return "it has no \(field(context.codingPath + [key]))"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context):
+            return "the value of \(field(context.codingPath)) has the wrong type"
+        @unknown default:
+            return "it is not a manifest"
+        }
     }
 
     /// Removes folders of runs that never wrote a manifest, except `keeping`; returns the ids removed.
