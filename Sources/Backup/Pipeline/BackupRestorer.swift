@@ -36,6 +36,14 @@ public struct BackupRestorer: Sendable {
                 .notFound, "Backup \(id) has no source '\(source ?? "")'",
                 hint: "Its sources are: \(manifest.parts.map(\.name).joined(separator: ", ")).")
         }
+        let dumps = parts.filter { $0.kind == "postgres" }
+        if let database, dumps.count > 1 {
+            // One new database takes one dump: restoring the next into it would fail half way ("already exists").
+            throw BackupError(
+                .configuration,
+                "Backup \(id) holds \(dumps.count) PostgreSQL dumps (\(dumps.map(\.name).joined(separator: ", "))) and --database \(database) takes one",
+                hint: "Add --source with the one to restore, e.g. --source \(dumps[0].name).")
+        }
         let identities = try settings.identities()
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let services = ServiceRunners(project: settings.project, environment: settings.dockerEnvironment)
