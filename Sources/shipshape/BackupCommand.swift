@@ -29,12 +29,18 @@ struct BackupOptions: ParsableArguments {
         let level = getenv(JSONLogHandler.levelVariable) == nil ? Logger.Level.warning : JSONLogHandler.levelFromEnvironment()
         LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level, sink: .standardError) }
         do {
-            return try BackupSettings(global.loadConfiguration(), identityFile: identity)
+            // Paths typed on the command line are relative to the current directory, not to the config file's.
+            return try BackupSettings(global.loadConfiguration(), identityFile: identity.map(Self.fromCurrentDirectory))
         } catch let error as CLIError {
             throw error
         } catch {
             throw CLIError(error)
         }
+    }
+
+    /// `path` made absolute against the current directory (a command-line argument, unlike paths in shipshape.yml).
+    static func fromCurrentDirectory(_ path: String) -> String {
+        path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
     }
 
     /// Prints `value` as one JSON document.
@@ -144,7 +150,7 @@ extension ShipshapeCommand.Backup {
             let settings = try options.prepare()
             let restored = try await withCLIErrors {
                 try await BackupRestorer(settings: settings, store: try settings.makeStore())
-                    .restore(id: id, source: source, to: settings.resolve(to), database: database)
+                    .restore(id: id, source: source, to: BackupOptions.fromCurrentDirectory(to), database: database)
             }
             if options.json { return try options.printJSON(restored.map { ["part": $0.part, "destination": $0.destination] }) }
             for item in restored { print("\(item.part) → \(item.destination)") }

@@ -31,4 +31,36 @@ struct RestoreOptionsTests {
         _ = try await BackupRestorer(settings: settings, store: store).restore(id: manifest.id, source: "postgres-shop", to: target, database: "newdb")
         #expect(try await fixture.psql("SELECT count(*) FROM users", database: "newdb") == "1500")
     }
+
+    @Test("--to and --identity are relative to the current directory, not to the config file's")
+    func commandLinePathsFromCurrentDirectory() async throws {
+        let directory = try TemporaryDirectory(prefix: "relpaths")
+        defer { directory.remove() }
+        let identity = X25519Identity.generate()
+        try directory.write("app/secrets/backup.key", identity.encoded + "\n")
+        try directory.write("app/data/a.txt", "hello")
+        try directory.write(
+            "app/shipshape.yml",
+            """
+            project: shop
+            backup:
+              store: store
+              encryption: { recipients: [\(identity.recipient.description)] }
+              sources:
+                - files: [data]
+            """)
+        let run = try await ShipshapeProcess.run(["backup", "run", "--json", "-c", "app/shipshape.yml"], in: directory.path)
+        let manifest = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
+        let id = try #require(manifest?["id"] as? String, "\(run.stdout)\(run.stderr)")
+
+        let verify = try await ShipshapeProcess.run(
+            ["backup", "verify", "-c", "app/shipshape.yml", "--identity", "app/secrets/backup.key"], in: directory.path)
+        #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
+        let restore = try await ShipshapeProcess.run(
+            ["backup", "restore", id, "-c", "app/shipshape.yml", "--identity", "app/secrets/backup.key", "--to", "out"], in: directory.path)
+        #expect(restore.status == 0, "\(restore.stdout)\(restore.stderr)")
+        #expect(restore.stdout.contains("files → \(directory.path)/out/files"), "\(restore.stdout)")
+        #expect(try String(contentsOfFile: "\(directory.path)/out/files/data/a.txt", encoding: .utf8) == "hello")
+        #expect(!FileManager.default.fileExists(atPath: "\(directory.path)/app/out"))
+    }
 }
