@@ -6,6 +6,9 @@ public struct DumpCommand: Sendable, Equatable {
     public var arguments: [String]
     /// Extra environment variables, e.g. `PGPASSWORD` (never logged).
     public var environment: [String: String]
+    /// Exit statuses besides 0 that still mean success, with warnings on standard error (GNU tar's 1: a file
+    /// changed while it was read, and was archived as read). They are logged as warnings, not failures.
+    public var warningExitStatuses: Set<Int32> = []
 
     /// A command.
     public init(_ program: String, _ arguments: [String], environment: [String: String] = [:]) {
