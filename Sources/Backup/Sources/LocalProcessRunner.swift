@@ -155,11 +155,12 @@ public struct LocalProcessRunner: DumpCommandRunner {
 
     static let debianVersionsDirectory = "/usr/lib/postgresql"
 
+    /// The tool's own words (its standard error) come first, then how it ended: the cause is what a reader needs.
     private func failure(_ command: DumpCommand, _ detail: String, _ tail: StderrTail) -> BackupError {
         let stderr = tail.text.trimmingCharacters(in: .whitespacesAndNewlines)
         return BackupError(
-            .command, "`\(command.displayed)` failed: \(detail)\(stderr.isEmpty ? "" : ": \(stderr)")",
-            hint: "Check that the server is reachable and the credentials are right; no backup was changed.")
+            .command, "`\(command.displayed)` failed: \(stderr.isEmpty ? detail : "\(stderr) (\(detail))")",
+            hint: command.failureHint)
     }
 }
 
