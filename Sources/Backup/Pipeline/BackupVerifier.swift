@@ -61,18 +61,12 @@ public struct BackupVerifier: Sendable {
                     })
                     // A source with `row_counts: false` recorded none: the restore itself is then the check.
                     if let expected = part.rowCounts {
-                        let counts = try await postgres.rowCounts(database: scratch)
-                        let differing = expected.filter { counts[$0.key] != $0.value }.keys.sorted()
-                        checks.append(.init(
-                            name: "\(part.name): row counts of \(expected.count) tables", passed: differing.isEmpty,
-                            detail: differing.isEmpty ? nil : "differ for \(differing.joined(separator: ", "))"))
+                        checks.append(Self.compare(expected, with: try await postgres.rowCounts(database: scratch), part: part.name))
                     }
                     if !checkedPrimary {
                         checkedPrimary = true
                         for sql in settings.configuration.verifyChecks {
-                            let value = try? await postgres.scalar(sql, database: scratch)
-                            checks.append(.init(name: "\(part.name): \(sql)", passed: value == "t" || value == "true",
-                                                detail: value == "t" ? nil : "returned \(value ?? "an error")"))
+                            checks.append(await Self.check(sql, on: postgres, database: scratch, part: part.name))
                         }
                     }
                 } catch let error as BackupError where error.kind == .noMatchingIdentity {
@@ -93,6 +87,40 @@ public struct BackupVerifier: Sendable {
         let result = VerificationResult(id: id, verifiedAt: Date(), passed: checks.allSatisfy(\.passed), checks: checks)
         try await store.put(key: catalog.key(id, VerificationResult.fileName), bytes: Array(try BackupManifest.encoder().encode(result)))
         return result
+    }
+
+    /// The row counts of the restored copy against the manifest's, naming each table that differs with both counts.
+    /// Manifests written before names were quoted (`a.b.c` for `"a.b".c`) are compared by their old keys.
+    static func compare(_ expected: [String: Int], with counts: [String: Int], part: String) -> VerificationResult.Check {
+        // Old keys could collide (`"a.b".c` and `a."b.c"` were both `a.b.c`): any table behind one may match.
+        var legacy: [String: [Int]] = [:]
+        for (key, count) in counts { if let old = PostgresSource.legacyKey(key) { legacy[old, default: []].append(count) } }
+        let differing = expected.keys.sorted().compactMap { key -> String? in
+            guard let wanted = expected[key] else { return nil }
+            let actual = counts[key].map { [$0] } ?? legacy[key]?.sorted() ?? []
+            guard !actual.contains(wanted) else { return nil }
+            let restored = actual.isEmpty ? "no such table" : actual.map(String.init).joined(separator: " or ")
+            return "\(key) (manifest \(wanted), restored \(restored))"
+        }
+        return .init(
+            name: "\(part): row counts of \(expected.count) tables", passed: differing.isEmpty,
+            detail: differing.isEmpty ? nil : "differ for \(differing.joined(separator: ", "))")
+    }
+
+    /// Runs one `verify.checks` query; a query that fails shows the server's error line.
+    static func check(_ sql: String, on postgres: PostgresSource, database: String, part: String) async -> VerificationResult.Check {
+        let name = "\(part): \(sql)"
+        do {
+            let value = try await postgres.scalar(sql, database: database)
+            let passed = value == "t" || value == "true"
+            return .init(name: name, passed: passed, detail: passed ? nil : "returned \(value ?? "no row")")
+        } catch let error as BackupError {
+            let server = error.what.split(whereSeparator: \.isNewline).first { $0.contains("ERROR:") }
+                .map { line in String(line[(line.range(of: "ERROR:")?.lowerBound ?? line.startIndex)...]) }
+            return .init(name: name, passed: false, detail: "returned an error: \(server ?? error.what)")
+        } catch {
+            return .init(name: name, passed: false, detail: "returned an error: \(error)")
+        }
     }
 
     /// Checksum and decryption of a part read to the end, as a check (damage becomes a failed check). A key that
