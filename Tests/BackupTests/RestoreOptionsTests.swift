@@ -63,4 +63,25 @@ struct RestoreOptionsTests {
         #expect(try String(contentsOfFile: "\(directory.path)/out/files/data/a.txt", encoding: .utf8) == "hello")
         #expect(!FileManager.default.fileExists(atPath: "\(directory.path)/app/out"))
     }
+
+    @Test("a SQL_ASCII database holding a 0xE9 byte verifies and restores into a database of its own encoding")
+    func nonUTF8Database() async throws {
+        let fixture = try await BackupEndToEndTests.Fixture()
+        defer { fixture.stop() }
+        // The server's default is UTF8, which rejects the byte 0xE9 alone.
+        try await fixture.psql("CREATE DATABASE legacy TEMPLATE template0 ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C'", database: "postgres")
+        try await fixture.psql("CREATE TABLE users (name text); INSERT INTO users VALUES (E'caf\\xe9')", database: "legacy")
+        var settings = fixture.settings(store: "store")
+        settings.configuration.sources = [.postgres(.init(host: "127.0.0.1", port: fixture.postgres.port, databases: ["legacy"]))]
+        let store = try settings.makeStore()
+        let manifest = try await BackupRunner(settings: settings, store: store).run()
+        #expect(manifest.parts.first?.databaseEncoding == DatabaseEncoding(encoding: "SQL_ASCII", collate: "C", ctype: "C"))
+
+        let result = try await BackupVerifier(settings: settings, store: store).verify(id: manifest.id)
+        #expect(result.passed, "\(result.checks)")
+        _ = try await BackupRestorer(settings: settings, store: store)
+            .restore(id: manifest.id, source: "postgres-legacy", to: fixture.directory.path + "/r", database: "legacy_copy")
+        #expect(try await fixture.psql("SELECT pg_encoding_to_char(encoding) FROM pg_database WHERE datname = 'legacy_copy'", database: "postgres") == "SQL_ASCII")
+        #expect(try await fixture.psql("SELECT encode(convert_to(name, 'SQL_ASCII'), 'hex') FROM users", database: "legacy_copy") == "636166e9")
+    }
 }

@@ -127,7 +127,7 @@ public struct BackupRestorer: Sendable {
         postgres: PostgresSource, verifier: BackupVerifier
     ) async throws {
         let name = "\"" + database.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-        _ = try await postgres.query("CREATE DATABASE \(name)", database: "postgres")
+        _ = try await postgres.query(PostgresSource.createDatabase(database, like: part.databaseEncoding), database: "postgres")
         do {
             try await postgres.restore(database: database, privileges: true) { sink in
                 _ = try await verifier.readPart(part, backup: id, identities: identities, into: sink)

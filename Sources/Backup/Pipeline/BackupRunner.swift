@@ -172,6 +172,8 @@ public struct BackupRunner: Sendable {
                     estimating = part.expectedSize.map { estimate in Task { expected.set(try? await estimate()) } }
                 }
                 defer { estimating?.cancel() }
+                let encoding = part.databaseEncoding.map { read in Task { try? await read() } }
+                defer { encoding?.cancel() }
                 try await part.prepare?()
                 // Row counts run beside the dump: in the dump's own snapshot for PostgreSQL.
                 let session = try await part.snapshotCounts?()
@@ -203,7 +205,8 @@ public struct BackupRunner: Sendable {
                 stored.append(
                     BackupManifest.Part(
                         name: part.name, kind: part.kind, file: file, size: cipher.byteCount, plainSize: plain.byteCount,
-                        sha256: cipher.hexDigest(), database: part.database, rowCounts: rowCounts, origin: part.origin))
+                        sha256: cipher.hexDigest(), database: part.database, rowCounts: rowCounts,
+                        databaseEncoding: await encoding?.value ?? nil, origin: part.origin))
                 logger.info("stored part", metadata: ["backup_id": "\(id)", "part": "\(part.name)", "bytes": "\(cipher.byteCount)"])
             }
             let manifest = BackupManifest(

@@ -55,7 +55,7 @@ public struct BackupVerifier: Sendable {
             if part.kind == "postgres", let postgres {
                 let scratch = "shipshape_verify_\(UUID().uuidString.lowercased().prefix(8))"
                 do {
-                    _ = try await postgres.query("CREATE DATABASE \(scratch)", database: "postgres")
+                    _ = try await postgres.query(PostgresSource.createDatabase(scratch, like: part.databaseEncoding), database: "postgres")
                     checks.append(try await postgres.restore(database: scratch, privileges: false) { sink in
                         try await readPart(part, backup: id, identities: identities, into: sink)
                     })

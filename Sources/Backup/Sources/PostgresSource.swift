@@ -149,6 +149,7 @@ public struct PostgresSource: Sendable {
                 command: DumpCommand("pg_dump", ["-Fc", "--no-password"], environment: environment(database: database)),
                 database: database, origin: origin, runner: runner,
                 expectedSize: { try await source.databaseSize(database) })
+            part.databaseEncoding = { try await source.encoding(of: database) }
             if configuration.rowCounts {
                 let counter = PostgresSnapshotCounts(
                     runner: runner, environment: environment(database: database), countQuery: Self.countQuery(prefix: "count:"),
@@ -163,6 +164,24 @@ public struct PostgresSource: Sendable {
                 command: DumpCommand("pg_dumpall", ["--globals-only", "--no-password"], environment: environment(database: "postgres")),
                 database: nil, origin: origin, runner: runner, prefetch: true))
         return parts
+    }
+
+    /// The encoding and locale of `database`.
+    func encoding(of database: String) async throws -> DatabaseEncoding? {
+        let sql = "SELECT pg_encoding_to_char(encoding) || '|' || datcollate || '|' || datctype FROM pg_database WHERE datname = current_database()"
+        let fields = try await scalar(sql, database: database)?.split(separator: "|", omittingEmptySubsequences: false) ?? []
+        guard fields.count == 3 else { return nil }
+        return DatabaseEncoding(encoding: String(fields[0]), collate: String(fields[1]), ctype: String(fields[2]))
+    }
+
+    /// `CREATE DATABASE name` (an identifier, quoted as needed), like the dumped database when its encoding is
+    /// known: from `template0`, which any encoding and locale may copy.
+    static func createDatabase(_ name: String, like encoding: DatabaseEncoding?) -> String {
+        func literal(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "''") + "'" }
+        let identifier = "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        guard let encoding else { return "CREATE DATABASE \(identifier)" }
+        return "CREATE DATABASE \(identifier) TEMPLATE template0 ENCODING \(literal(encoding.encoding)) "
+            + "LC_COLLATE \(literal(encoding.collate)) LC_CTYPE \(literal(encoding.ctype))"
     }
 
     /// Runs `sql` on `database` and returns the first column of the first row.
