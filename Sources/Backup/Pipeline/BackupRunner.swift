@@ -53,13 +53,17 @@ public struct BackupRunner: Sendable {
         self.logger = logger
     }
 
-    /// A new backup id: UTC timestamp then a short random id, so ids sort by time.
+    /// A new backup id: UTC timestamp then 6 hex digits, the milliseconds (3) and 3 random ones, so ids sort by
+    /// time even within a second (manifests record whole seconds; list and prune break ties by id).
     static func makeID(_ date: Date) -> String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")
         formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
-        let short = String(UUID().uuidString.lowercased().prefix(6))
+        let milliseconds = Int((date.timeIntervalSince1970 * 1000).rounded(.down)) % 1000
+        let millisecondDigits = String(milliseconds, radix: 16)
+        let short = String(repeating: "0", count: 3 - millisecondDigits.count) + millisecondDigits
+            + String(UUID().uuidString.lowercased().prefix(3))
         return "\(formatter.string(from: date))-\(short)"
     }
 
