@@ -19,13 +19,11 @@ extension ShipshapeCommand {
 struct BackupOptions: ParsableArguments {
     @OptionGroup var global: GlobalOptions
     @Flag(help: "Print the result as JSON.") var json = false
-    @Option(help: "An age identity file to decrypt with (overrides backup.encryption.identity_file).")
-    var identity: String?
 
     /// Routes the process's logs to standard error as JSON lines (standard output carries the command's
     /// result), at `SHIPSHAPE_LOG_LEVEL` or else `warning`: failures and S3 retries, not a line per part.
     /// Then loads the backup settings.
-    func prepare() throws -> BackupSettings {
+    func prepare(identity: String? = nil) throws -> BackupSettings {
         let level = getenv(JSONLogHandler.levelVariable) == nil ? Logger.Level.warning : JSONLogHandler.levelFromEnvironment()
         LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level, sink: .standardError) }
         do {
@@ -51,6 +49,12 @@ struct BackupOptions: ParsableArguments {
         encoder.outputFormatting = [.sortedKeys]
         print(String(decoding: try encoder.encode(value), as: UTF8.self))
     }
+}
+
+/// The identity option of the subcommands that decrypt (verify, restore); `run`, `list` and `prune` never do.
+struct IdentityOption: ParsableArguments {
+    @Option(help: "An age identity file to decrypt with (overrides backup.encryption.identity_file).")
+    var identity: String?
 }
 
 /// Runs `body`, turning library errors into the one-paragraph CLI form.
@@ -145,9 +149,10 @@ extension ShipshapeCommand.Backup {
         @Option(help: "Only this source (e.g. postgres-shop, redis, files).") var source: String?
         @Option(help: "The directory to restore into.") var to: String = "restore"
         @Option(help: "Restore the PostgreSQL dump into this new database on the configured server.") var database: String?
+        @OptionGroup var decryption: IdentityOption
 
         func run() async throws {
-            let settings = try options.prepare()
+            let settings = try options.prepare(identity: decryption.identity)
             let restored = try await withCLIErrors {
                 try await BackupRestorer(settings: settings, store: try settings.makeStore())
                     .restore(id: id, source: source, to: BackupOptions.fromCurrentDirectory(to), database: database)
@@ -161,9 +166,10 @@ extension ShipshapeCommand.Backup {
         static let configuration = CommandConfiguration(abstract: "Check a backup (the newest by default) end to end.")
         @OptionGroup var options: BackupOptions
         @Argument(help: "The backup id; the newest when omitted.") var id: String?
+        @OptionGroup var decryption: IdentityOption
 
         func run() async throws {
-            let settings = try options.prepare()
+            let settings = try options.prepare(identity: decryption.identity)
             let result = try await withCLIErrors {
                 try await BackupVerifier(settings: settings, store: try settings.makeStore()).verify(id: id)
             }
