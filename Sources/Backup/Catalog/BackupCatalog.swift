@@ -128,8 +128,14 @@ public struct BackupCatalog: Sendable {
     /// What is wrong with a manifest, in words (Swift's `DecodingError` descriptions are for programmers).
     static func describe(_ error: any Error) -> String {
         guard let error = error as? DecodingError else { return "it is not a manifest" }
+        // The keys as the file spells them (`created_at`, `parts[0].sha256`), not as Swift names them.
         func field(_ path: [any CodingKey]) -> String {
-            path.map { $0.intValue.map { "[\($0)]" } ?? "." + $0.stringValue }.joined().trimmingCharacters(in: ["."])
+            func snake(_ name: String) -> String {
+                name.reduce(into: "") { text, character in
+                    text += character.isUppercase ? "_" + character.lowercased() : String(character)
+                }
+            }
+            return path.map { $0.intValue.map { "[\($0)]" } ?? "." + snake($0.stringValue) }.joined().trimmingCharacters(in: ["."])
         }
         switch error {
         case .dataCorrupted(let context) where context.codingPath.isEmpty:

@@ -49,7 +49,7 @@ public struct BackupLock: Sendable {
     /// Runs `body` holding the lock; throws at once when another operation holds it.
     public func withLock<Value>(operation: String, _ body: () async throws -> Value) async throws -> Value {
         let owner = try await acquire(operation: operation)
-        // Unstructured because it must outlive no one: it is cancelled and awaited on every way out below.
+        // Unstructured so that it runs beside `body`; it is cancelled and awaited on every way out below.
         let refresher = Task { [self] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: lifetime / Self.refreshesPerLifetime)
