@@ -144,13 +144,15 @@ public struct StatusCollector: Sendable {
 
     func backups(_ backup: BackupConfiguration, now: Date) async -> [StatusReport.Check] {
         let entries: [BackupCatalog.Entry]
+        let damaged: [BackupCatalog.Damaged]
         do {
             let settings = try BackupSettings(configuration)
-            entries = try await BackupCatalog(store: try settings.makeStore(), project: configuration.project).entries()
+            (entries, damaged) = try await BackupCatalog(store: try settings.makeStore(), project: configuration.project).listing()
         } catch {
             return [.init(kind: "backup", name: backup.store, level: .critical, detail: "the store cannot be listed: \(error)")]
         }
-        guard let newest = entries.max(by: { $0.manifest.createdAt < $1.manifest.createdAt }) else {
+        // Entries come newest first, in the order list and prune use.
+        guard let newest = entries.first else {
             return [.init(kind: "backup", name: backup.store, level: .critical, detail: "no backup yet (shipshape backup run)")]
         }
         let age = now.timeIntervalSince(newest.manifest.createdAt)
@@ -166,7 +168,10 @@ public struct StatusCollector: Sendable {
             }
         }
         var checks = [StatusReport.Check(kind: "backup", name: backup.store, level: level, detail: detail)]
-        let verified = entries.filter { $0.verification != nil }.max { $0.manifest.createdAt < $1.manifest.createdAt }
+        for item in damaged {
+            checks.append(.init(kind: "backup", name: item.id, level: .warning, detail: "skipped: \(item.problem)"))
+        }
+        let verified = entries.first { $0.verification != nil }
         if let verification = verified?.verification {
             checks.append(.init(
                 kind: "backup", name: "verification", level: verification.passed ? .ok : .critical,

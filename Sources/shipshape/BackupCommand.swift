@@ -19,22 +19,26 @@ extension ShipshapeCommand {
 struct BackupOptions: ParsableArguments {
     @OptionGroup var global: GlobalOptions
     @Flag(help: "Print the result as JSON.") var json = false
-    @Option(help: "An age identity file to decrypt with (overrides backup.encryption.identity_file).")
-    var identity: String?
 
     /// Routes the process's logs to standard error as JSON lines (standard output carries the command's
     /// result), at `SHIPSHAPE_LOG_LEVEL` or else `warning`: failures and S3 retries, not a line per part.
     /// Then loads the backup settings.
-    func prepare() throws -> BackupSettings {
+    func prepare(identity: String? = nil) throws -> BackupSettings {
         let level = getenv(JSONLogHandler.levelVariable) == nil ? Logger.Level.warning : JSONLogHandler.levelFromEnvironment()
         LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level, sink: .standardError) }
         do {
-            return try BackupSettings(global.loadConfiguration(), identityFile: identity)
+            // Paths typed on the command line are relative to the current directory, not to the config file's.
+            return try BackupSettings(global.loadConfiguration(), identityFile: identity.map(Self.fromCurrentDirectory))
         } catch let error as CLIError {
             throw error
         } catch {
             throw CLIError(error)
         }
+    }
+
+    /// `path` made absolute against the current directory (a command-line argument, unlike paths in shipshape.yml).
+    static func fromCurrentDirectory(_ path: String) -> String {
+        path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
     }
 
     /// Prints `value` as one JSON document.
@@ -45,6 +49,12 @@ struct BackupOptions: ParsableArguments {
         encoder.outputFormatting = [.sortedKeys]
         print(String(decoding: try encoder.encode(value), as: UTF8.self))
     }
+}
+
+/// The identity option of the subcommands that decrypt (verify, restore); `run`, `list` and `prune` never do.
+struct IdentityOption: ParsableArguments {
+    @Option(help: "An age identity file to decrypt with (overrides backup.encryption.identity_file).")
+    var identity: String?
 }
 
 /// Runs `body`, turning library errors into the one-paragraph CLI form.
@@ -81,26 +91,50 @@ extension ShipshapeCommand.Backup {
 
         struct Row: Encodable {
             var id: String
-            var createdAt: Date
+            var createdAt: Date?
             var size: Int
             var sources: [String]
             var verified: Bool?
+            /// Why the backup cannot be used, for a damaged manifest.
+            var damaged: String?
+
+            enum CodingKeys: String, CodingKey { case id, createdAt, size, sources, verified, damaged }
+
+            /// Every key is always there: `verified` is null when no verification ran, not absent.
+            func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: CodingKeys.self)
+                try container.encode(id, forKey: .id)
+                try container.encode(createdAt, forKey: .createdAt)
+                try container.encode(size, forKey: .size)
+                try container.encode(sources, forKey: .sources)
+                try container.encode(verified, forKey: .verified)
+                try container.encode(damaged, forKey: .damaged)
+            }
         }
 
         func run() async throws {
             let settings = try options.prepare()
-            let entries = try await withCLIErrors {
-                try await BackupCatalog(store: try settings.makeStore(), project: settings.project).entries()
+            let (entries, damaged) = try await withCLIErrors {
+                try await BackupCatalog(store: try settings.makeStore(), project: settings.project).listing()
             }
-            let rows = entries.map {
+            let logger = Logger(label: "shipshape.backup")
+            for backup in damaged {
+                logger.warning("backup skipped: its manifest is damaged", metadata: ["backup_id": "\(backup.id)", "error": "\(backup.problem)"])
+            }
+            var rows = entries.map {
                 Row(id: $0.manifest.id, createdAt: $0.manifest.createdAt, size: $0.size, sources: $0.manifest.parts.map(\.name),
                     verified: $0.verification?.passed)
             }
+            rows += damaged.map { Row(id: $0.id, createdAt: nil, size: 0, sources: [], verified: nil, damaged: $0.problem) }
             if options.json { return try options.printJSON(rows) }
-            if rows.isEmpty { print("no complete backups in \(settings.configuration.store)") }
+            if entries.isEmpty { print("no complete backups in \(settings.configuration.store)") }
             func padded(_ text: String, _ width: Int) -> String { text + String(repeating: " ", count: max(0, width - text.count)) }
             for row in rows {
-                let age = ElapsedText.describe(Date().timeIntervalSince(row.createdAt)) + " ago"
+                if let problem = row.damaged {
+                    print("\(row.id)  DAMAGED: \(problem)")
+                    continue
+                }
+                let age = row.createdAt.map { ElapsedText.describe(Date().timeIntervalSince($0)) + " ago" } ?? ""
                 let verified = row.verified.map { $0 ? "verified" : "VERIFY FAILED" } ?? "not verified"
                 let size = ByteFormat.string(row.size)
                 print("\(row.id)  \(padded(age, 12))  \(padded(size, 9))  \(padded(verified, 13))  \(row.sources.joined(separator: ","))")
@@ -115,12 +149,13 @@ extension ShipshapeCommand.Backup {
         @Option(help: "Only this source (e.g. postgres-shop, redis, files).") var source: String?
         @Option(help: "The directory to restore into.") var to: String = "restore"
         @Option(help: "Restore the PostgreSQL dump into this new database on the configured server.") var database: String?
+        @OptionGroup var decryption: IdentityOption
 
         func run() async throws {
-            let settings = try options.prepare()
+            let settings = try options.prepare(identity: decryption.identity)
             let restored = try await withCLIErrors {
                 try await BackupRestorer(settings: settings, store: try settings.makeStore())
-                    .restore(id: id, source: source, to: settings.resolve(to), database: database)
+                    .restore(id: id, source: source, to: BackupOptions.fromCurrentDirectory(to), database: database)
             }
             if options.json { return try options.printJSON(restored.map { ["part": $0.part, "destination": $0.destination] }) }
             for item in restored { print("\(item.part) → \(item.destination)") }
@@ -131,9 +166,10 @@ extension ShipshapeCommand.Backup {
         static let configuration = CommandConfiguration(abstract: "Check a backup (the newest by default) end to end.")
         @OptionGroup var options: BackupOptions
         @Argument(help: "The backup id; the newest when omitted.") var id: String?
+        @OptionGroup var decryption: IdentityOption
 
         func run() async throws {
-            let settings = try options.prepare()
+            let settings = try options.prepare(identity: decryption.identity)
             let result = try await withCLIErrors {
                 try await BackupVerifier(settings: settings, store: try settings.makeStore()).verify(id: id)
             }

@@ -1,5 +1,6 @@
 import Foundation
 import ShipshapeCore
+import Synchronization
 import Testing
 import TestSupport
 
@@ -108,6 +109,65 @@ struct BackupLockTests {
         _ = try await BackupRunner(settings: settings, store: store).run()
         #expect(try await BackupCatalog(store: store, project: "shop").entries().count == 2)
     }
+}
+
+extension BackupLockTests {
+    @Test("four takers racing for one stale lock, again and again: never two inside the lock at once")
+    func staleLockRace() async throws {
+        let directory = try TemporaryDirectory(prefix: "lockstalerace")
+        defer { directory.remove() }
+        try await Self.race(store: DirectoryStore(root: "\(directory.path)/store"), rounds: 40)
+    }
+
+    @Test("the same race on S3 (conditional creates against moto): never two inside the lock at once")
+    func staleLockRaceOnS3() async throws {
+        try await S3StoreTests.withS3 { _, environment in
+            try await Self.race(store: try S3Store(url: "s3://\(S3StoreTests.bucket)/locks", environment: environment), rounds: 8)
+        }
+    }
+
+    /// `rounds` times: a dead pid's lock, then four concurrent operations; each either holds the lock (alone) or
+    /// is refused as locked, and nothing is left behind.
+    static func race(store: any BackupStore, rounds: Int) async throws {
+        let child = try SpawnedProcess(["true"])
+        child.wait()
+        let dead = BackupLock.Owner(
+            host: ProcessInfo.processInfo.hostName, pid: child.pid, operation: "backup run", acquiredAt: Date(),
+            expiresAt: Date().addingTimeInterval(3600), token: "dead")
+        let inside = InsideCount()
+        for _ in 0..<rounds {
+            try await store.put(key: "shop/lock.json", bytes: Array(try BackupManifest.encoder().encode(dead)))
+            let outcomes = await withTaskGroup(of: Result<Void, any Error>.self) { group in
+                for _ in 0..<4 {
+                    group.addTask {
+                        await Result(catching: {
+                            try await BackupLock(store: store, project: "shop").withLock(operation: "backup run") {
+                                inside.enter()
+                                try await Task.sleep(for: .milliseconds(30))
+                                inside.leave()
+                            }
+                        })
+                    }
+                }
+                return await group.reduce(into: []) { $0.append($1) }
+            }
+            let held = outcomes.filter { if case .success = $0 { true } else { false } }.count
+            let refused = outcomes.filter { if case .failure(let error as BackupError) = $0 { error.kind == .locked } else { false } }
+            #expect(held >= 1 && held + refused.count == 4, "\(outcomes)")
+        }
+        #expect(inside.most == 1, "two operations held the lock at once")
+        // Every holder released its own lock, and no takeover marker is left behind.
+        #expect(try await store.list(prefix: "shop/").isEmpty)
+    }
+}
+
+/// How many operations are inside the lock now, and the most there ever were at once.
+final class InsideCount: Sendable {
+    private let counts = Mutex((now: 0, most: 0))
+
+    func enter() { counts.withLock { $0.now += 1; $0.most = max($0.most, $0.now) } }
+    func leave() { counts.withLock { $0.now -= 1 } }
+    var most: Int { counts.withLock { $0.most } }
 }
 
 extension Result where Failure == any Error {

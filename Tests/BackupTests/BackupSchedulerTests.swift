@@ -2,6 +2,7 @@ import Foundation
 import ShipshapeCore
 import Synchronization
 import Testing
+import TestSupport
 
 @testable import Backup
 
@@ -53,5 +54,68 @@ struct BackupSchedulerTests {
         try await due.job()
         #expect(runs.withLock { $0 } == 1)
         #expect(scheduler.missedRuns(of: "backup", between: due.at, and: clock.withLock { $0 }) == 2)
+    }
+
+    struct Failure: Error {}
+
+    @Test("after a successful scheduled backup the retention policy is applied; a failed prune leaves the backup a success")
+    func pruneAfterBackup() async throws {
+        let log = Mutex<[String]>([])
+        func scheduler(backupFails: Bool, pruneFails: Bool) -> BackupScheduler {
+            BackupScheduler(
+                backupSchedule: try? CronExpression("0 2 * * *"), verifySchedule: nil,
+                backup: {
+                    log.withLock { $0.append("backup") }
+                    if backupFails { throw Failure() }
+                },
+                verify: {},
+                prune: {
+                    log.withLock { $0.append("prune") }
+                    if pruneFails { throw Failure() }
+                })
+        }
+        let ok = scheduler(backupFails: false, pruneFails: false)
+        #expect(await ok.perform("backup", ok.backup))
+        #expect(log.withLock { $0 } == ["backup", "prune"])
+        log.withLock { $0 = [] }
+        let failing = scheduler(backupFails: true, pruneFails: false)
+        #expect(await failing.perform("backup", failing.backup) == false)
+        #expect(log.withLock { $0 } == ["backup"])
+        log.withLock { $0 = [] }
+        let pruneFailing = scheduler(backupFails: false, pruneFails: true)
+        #expect(await pruneFailing.perform("backup", pruneFailing.backup))
+        #expect(log.withLock { $0 } == ["backup", "prune"])
+        // Verification is not followed by a prune.
+        log.withLock { $0 = [] }
+        #expect(await ok.perform("verify", ok.verify))
+        #expect(log.withLock { $0 }.isEmpty)
+    }
+
+    @Test("the scheduler made from shipshape.yml prunes with backup.retention after its backup")
+    func configuredRetention() async throws {
+        let directory = try TemporaryDirectory(prefix: "schedprune")
+        defer { directory.remove() }
+        try directory.write("data/a.txt", "hello")
+        let settings = BackupSettings(
+            project: "shop",
+            configuration: BackupConfiguration(
+                store: "store", encryption: .recipients([X25519Identity.generate().recipient.description]),
+                retention: .init(last: 1, daily: 0, weekly: 0, monthly: 0), sources: [.files(["data"])]),
+            baseDirectory: directory.path)
+        let store = try settings.makeStore()
+        for offset in [-7200.0, -3600] {
+            _ = try await BackupRunner(settings: settings, store: store).run(now: Date().addingTimeInterval(offset))
+        }
+        #expect(try await BackupCatalog(store: store, project: "shop").entries().count == 2)
+        let scheduler = try BackupScheduler(settings: settings)
+        #expect(await scheduler.perform("backup", scheduler.backup))
+        let left = try await BackupCatalog(store: store, project: "shop").entries()
+        #expect(left.count == 1)
+        #expect(left.first.map { Date().timeIntervalSince($0.manifest.createdAt) < 600 } == true, "the new backup is the one kept")
+        // Without `retention:` in the file, scheduled runs delete nothing on their own.
+        var unconfigured = settings
+        unconfigured.configuration = BackupConfiguration(
+            store: "store", encryption: settings.configuration.encryption, sources: settings.configuration.sources)
+        #expect(try BackupScheduler(settings: unconfigured).prune == nil)
     }
 }

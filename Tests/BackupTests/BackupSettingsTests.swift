@@ -35,6 +35,38 @@ struct BackupSettingsTests {
         #expect(store.location == "s3://bucket/prefix")
     }
 
+    @Test("an empty passphrase or password file (just a newline) is refused, by the run and by config check")
+    func emptySecretFiles() throws {
+        let directory = try TemporaryDirectory(prefix: "emptysecret")
+        defer { directory.remove() }
+        try directory.write("pass.txt", "\n")
+        try directory.write("db.txt", "")
+        let yaml = """
+            project: shop
+            backup:
+              store: store
+              encryption: { passphrase_file: pass.txt }
+              sources:
+                - postgres: { host: 127.0.0.1, password_file: db.txt }
+            """
+        let configuration = try ShipshapeConfiguration.parse(yaml: yaml, file: "\(directory.path)/shipshape.yml", baseDirectory: directory.path)
+        let settings = try BackupSettings(configuration)
+        let error = #expect(throws: BackupError.self) { _ = try settings.recipients() }
+        #expect(error?.userMessage.hasPrefix("The backup passphrase file \(directory.path)/pass.txt is empty") == true, "\(String(describing: error))")
+        #expect(throws: BackupError.self) { _ = try settings.identities() }
+        guard case .postgres(let postgres) = settings.configuration.sources[0] else { throw TestSupportError(message: "no postgres source") }
+        let passwordError = #expect(throws: BackupError.self) {
+            _ = try PostgresSource(postgres, resolve: settings.resolve, runner: LocalProcessRunner())
+        }
+        #expect(passwordError?.userMessage.contains("PostgreSQL password file") == true)
+        let problems = configuration.unreadableFiles(text: yaml)
+        #expect(problems.map(\.keyPath) == ["backup.encryption.passphrase_file", "backup.sources[0].postgres.password_file"])
+        #expect(problems.allSatisfy { $0.message.contains("is empty") }, "\(problems)")
+        // A passphrase that is there is accepted.
+        try directory.write("pass.txt", "correct horse\n")
+        #expect(try settings.recipients().count == 1)
+    }
+
     @Test("a service: source with no reachable Docker Engine fails the run naming DOCKER_HOST, and nothing is stored")
     func serviceSourceWithoutEngine() async throws {
         let directory = try TemporaryDirectory(prefix: "noengine")

@@ -20,6 +20,9 @@ public struct BackupManifest: Codable, Sendable, Equatable {
         public var database: String?
         /// Per-table row counts at dump time (`schema.table` → rows), for PostgreSQL dumps.
         public var rowCounts: [String: Int]?
+        /// The dumped database's encoding and locale, so verify's scratch database and `restore --database` make
+        /// one like it (a SQL_ASCII or LATIN1 dump does not restore into a UTF8 database); nil in older manifests.
+        public var databaseEncoding: DatabaseEncoding? = nil
         /// Where the data came from (`host:port` or a path list), for messages.
         public var origin: String
     }
@@ -54,6 +57,23 @@ public struct BackupManifest: Codable, Sendable, Equatable {
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         decoder.dateDecodingStrategy = .iso8601
         return decoder
+    }
+}
+
+/// A PostgreSQL database's encoding and locale (`pg_database.encoding`, `datcollate`, `datctype`).
+public struct DatabaseEncoding: Codable, Sendable, Equatable {
+    /// The character set, e.g. `UTF8`, `SQL_ASCII`, `LATIN1`.
+    public var encoding: String
+    /// `LC_COLLATE`.
+    public var collate: String
+    /// `LC_CTYPE`.
+    public var ctype: String
+
+    /// An encoding and locale.
+    public init(encoding: String, collate: String, ctype: String) {
+        self.encoding = encoding
+        self.collate = collate
+        self.ctype = ctype
     }
 }
 

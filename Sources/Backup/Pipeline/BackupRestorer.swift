@@ -36,6 +36,14 @@ public struct BackupRestorer: Sendable {
                 .notFound, "Backup \(id) has no source '\(source ?? "")'",
                 hint: "Its sources are: \(manifest.parts.map(\.name).joined(separator: ", ")).")
         }
+        let dumps = parts.filter { $0.kind == "postgres" }
+        if let database, dumps.count > 1 {
+            // One new database takes one dump: restoring the next into it would fail half way ("already exists").
+            throw BackupError(
+                .configuration,
+                "Backup \(id) holds \(dumps.count) PostgreSQL dumps (\(dumps.map(\.name).joined(separator: ", "))) and --database \(database) takes one",
+                hint: "Add --source with the one to restore, e.g. --source \(dumps[0].name).")
+        }
         let identities = try settings.identities()
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let services = ServiceRunners(project: settings.project, environment: settings.dockerEnvironment)
@@ -119,7 +127,7 @@ public struct BackupRestorer: Sendable {
         postgres: PostgresSource, verifier: BackupVerifier
     ) async throws {
         let name = "\"" + database.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-        _ = try await postgres.query("CREATE DATABASE \(name)", database: "postgres")
+        _ = try await postgres.query(PostgresSource.createDatabase(database, like: part.databaseEncoding), database: "postgres")
         do {
             try await postgres.restore(database: database, privileges: true) { sink in
                 _ = try await verifier.readPart(part, backup: id, identities: identities, into: sink)

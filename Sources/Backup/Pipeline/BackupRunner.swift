@@ -53,13 +53,17 @@ public struct BackupRunner: Sendable {
         self.logger = logger
     }
 
-    /// A new backup id: UTC timestamp then a short random id, so ids sort by time.
+    /// A new backup id: UTC timestamp then 6 hex digits, the milliseconds (3) and 3 random ones, so ids sort by
+    /// time even within a second (manifests record whole seconds; list and prune break ties by id).
     static func makeID(_ date: Date) -> String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")
         formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
-        let short = String(UUID().uuidString.lowercased().prefix(6))
+        let milliseconds = Int((date.timeIntervalSince1970 * 1000).rounded(.down)) % 1000
+        let millisecondDigits = String(milliseconds, radix: 16)
+        let short = String(repeating: "0", count: 3 - millisecondDigits.count) + millisecondDigits
+            + String(UUID().uuidString.lowercased().prefix(3))
         return "\(formatter.string(from: date))-\(short)"
     }
 
@@ -95,7 +99,7 @@ public struct BackupRunner: Sendable {
                 }
                 for (service, paths) in inContainers {
                     let runner = try await services.runner(for: service)
-                    parts.append(FilesSource.containerPart(name: unique("files-\(service)"), service: service, paths: paths, runner: runner))
+                    parts.append(FilesSource.containerPart(name: unique(PartName.make("files", service)), service: service, paths: paths, runner: runner))
                 }
             }
         }
@@ -172,6 +176,8 @@ public struct BackupRunner: Sendable {
                     estimating = part.expectedSize.map { estimate in Task { expected.set(try? await estimate()) } }
                 }
                 defer { estimating?.cancel() }
+                let encoding = part.databaseEncoding.map { read in Task { try? await read() } }
+                defer { encoding?.cancel() }
                 try await part.prepare?()
                 // Row counts run beside the dump: in the dump's own snapshot for PostgreSQL.
                 let session = try await part.snapshotCounts?()
@@ -203,7 +209,8 @@ public struct BackupRunner: Sendable {
                 stored.append(
                     BackupManifest.Part(
                         name: part.name, kind: part.kind, file: file, size: cipher.byteCount, plainSize: plain.byteCount,
-                        sha256: cipher.hexDigest(), database: part.database, rowCounts: rowCounts, origin: part.origin))
+                        sha256: cipher.hexDigest(), database: part.database, rowCounts: rowCounts,
+                        databaseEncoding: await encoding?.value ?? nil, origin: part.origin))
                 logger.info("stored part", metadata: ["backup_id": "\(id)", "part": "\(part.name)", "bytes": "\(cipher.byteCount)"])
             }
             let manifest = BackupManifest(

@@ -55,36 +55,33 @@ public struct BackupVerifier: Sendable {
             if part.kind == "postgres", let postgres {
                 let scratch = "shipshape_verify_\(UUID().uuidString.lowercased().prefix(8))"
                 do {
-                    _ = try await postgres.query("CREATE DATABASE \(scratch)", database: "postgres")
+                    _ = try await postgres.query(PostgresSource.createDatabase(scratch, like: part.databaseEncoding), database: "postgres")
                     checks.append(try await postgres.restore(database: scratch, privileges: false) { sink in
                         try await readPart(part, backup: id, identities: identities, into: sink)
                     })
                     // A source with `row_counts: false` recorded none: the restore itself is then the check.
                     if let expected = part.rowCounts {
-                        let counts = try await postgres.rowCounts(database: scratch)
-                        let differing = expected.filter { counts[$0.key] != $0.value }.keys.sorted()
-                        checks.append(.init(
-                            name: "\(part.name): row counts of \(expected.count) tables", passed: differing.isEmpty,
-                            detail: differing.isEmpty ? nil : "differ for \(differing.joined(separator: ", "))"))
+                        checks.append(Self.compare(expected, with: try await postgres.rowCounts(database: scratch), part: part.name))
                     }
                     if !checkedPrimary {
                         checkedPrimary = true
                         for sql in settings.configuration.verifyChecks {
-                            let value = try? await postgres.scalar(sql, database: scratch)
-                            checks.append(.init(name: "\(part.name): \(sql)", passed: value == "t" || value == "true",
-                                                detail: value == "t" ? nil : "returned \(value ?? "an error")"))
+                            checks.append(await Self.check(sql, on: postgres, database: scratch, part: part.name))
                         }
                     }
+                } catch let error as BackupError where error.kind == .noMatchingIdentity {
+                    _ = try? await postgres.query("DROP DATABASE IF EXISTS \(scratch) WITH (FORCE)", database: "postgres")
+                    throw error
                 } catch let error as BackupError {
                     checks.append(.init(name: "\(part.name): restore into scratch database", passed: false, detail: error.userMessage))
                     // The stored file itself may still be sound: say so separately.
                     if !checks.contains(where: { $0.name.hasPrefix("\(part.name): sha256") }) {
-                        checks.append(await integrity(part, backup: id, identities: identities))
+                        checks.append(try await integrity(part, backup: id, identities: identities))
                     }
                 }
                 _ = try? await postgres.query("DROP DATABASE IF EXISTS \(scratch) WITH (FORCE)", database: "postgres")
             } else {
-                checks.append(await integrity(part, backup: id, identities: identities))
+                checks.append(try await integrity(part, backup: id, identities: identities))
             }
         }
         let result = VerificationResult(id: id, verifiedAt: Date(), passed: checks.allSatisfy(\.passed), checks: checks)
@@ -92,10 +89,47 @@ public struct BackupVerifier: Sendable {
         return result
     }
 
-    /// Checksum and decryption of a part read to the end, as a check (failures become a failed check).
-    func integrity(_ part: BackupManifest.Part, backup id: String, identities: [any AgeIdentity]) async -> VerificationResult.Check {
+    /// The row counts of the restored copy against the manifest's, naming each table that differs with both counts.
+    /// Manifests written before names were quoted (`a.b.c` for `"a.b".c`) are compared by their old keys.
+    static func compare(_ expected: [String: Int], with counts: [String: Int], part: String) -> VerificationResult.Check {
+        // Old keys could collide (`"a.b".c` and `a."b.c"` were both `a.b.c`): any table behind one may match.
+        var legacy: [String: [Int]] = [:]
+        for (key, count) in counts { if let old = PostgresSource.legacyKey(key) { legacy[old, default: []].append(count) } }
+        let differing = expected.keys.sorted().compactMap { key -> String? in
+            guard let wanted = expected[key] else { return nil }
+            let actual = counts[key].map { [$0] } ?? legacy[key]?.sorted() ?? []
+            guard !actual.contains(wanted) else { return nil }
+            let restored = actual.isEmpty ? "no such table" : actual.map(String.init).joined(separator: " or ")
+            return "\(key) (manifest \(wanted), restored \(restored))"
+        }
+        return .init(
+            name: "\(part): row counts of \(expected.count) tables", passed: differing.isEmpty,
+            detail: differing.isEmpty ? nil : "differ for \(differing.joined(separator: ", "))")
+    }
+
+    /// Runs one `verify.checks` query; a query that fails shows the server's error line.
+    static func check(_ sql: String, on postgres: PostgresSource, database: String, part: String) async -> VerificationResult.Check {
+        let name = "\(part): \(sql)"
+        do {
+            let value = try await postgres.scalar(sql, database: database)
+            let passed = value == "t" || value == "true"
+            return .init(name: name, passed: passed, detail: passed ? nil : "returned \(value ?? "no row")")
+        } catch let error as BackupError {
+            let server = error.what.split(whereSeparator: \.isNewline).first { $0.contains("ERROR:") }
+                .map { line in String(line[(line.range(of: "ERROR:")?.lowerBound ?? line.startIndex)...]) }
+            return .init(name: name, passed: false, detail: "returned an error: \(server ?? error.what)")
+        } catch {
+            return .init(name: name, passed: false, detail: "returned an error: \(error)")
+        }
+    }
+
+    /// Checksum and decryption of a part read to the end, as a check (damage becomes a failed check). A key that
+    /// decrypts nothing is the operator's mistake, not the backup's: it is thrown, and no result is stored.
+    func integrity(_ part: BackupManifest.Part, backup id: String, identities: [any AgeIdentity]) async throws -> VerificationResult.Check {
         do {
             return try await readPart(part, backup: id, identities: identities, into: DiscardingSink())
+        } catch let error as BackupError where error.kind == .noMatchingIdentity {
+            throw error
         } catch {
             return .init(name: "\(part.name): decrypt", passed: false, detail: (error as? BackupError)?.userMessage ?? "\(error)")
         }
@@ -114,15 +148,24 @@ public struct BackupVerifier: Sendable {
             throw BackupError(
                 .notFound, "\(part.file) of backup \(id) is missing from the store (\(store.location))",
                 hint: "The backup is incomplete; restore from another backup (`shipshape backup list` shows them).")
+        } catch let error as BackupError where error.kind == .noMatchingIdentity {
+            // A wrong key, or a damaged header: the file's checksum tells which.
+            let whole = HashingTee(DiscardingSink())
+            try await store.read(key: catalog.key(id, part.file), into: whole)
+            try checkSHA(whole.hexDigest(), of: part, backup: id)
+            throw error
         }
-        let hash = digest.hexDigest()
+        try checkSHA(digest.hexDigest(), of: part, backup: id)
+        try await digest.finish()
+        return .init(name: "\(part.name): sha256 and decryption", passed: true, detail: nil)
+    }
+
+    private func checkSHA(_ hash: String, of part: BackupManifest.Part, backup id: String) throws(BackupError) {
         guard hash == part.sha256 else {
             throw BackupError(
                 .verification, "\(part.file) of backup \(id) has SHA-256 \(hash), the manifest says \(part.sha256)",
                 hint: "The stored file was modified or damaged; restore from another backup.")
         }
-        try await digest.finish()
-        return .init(name: "\(part.name): sha256 and decryption", passed: true, detail: nil)
     }
 
     /// The first PostgreSQL source, with its tools run where the backup ran them (host or container).

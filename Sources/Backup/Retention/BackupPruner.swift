@@ -38,10 +38,10 @@ public struct BackupPruner: Sendable {
     private func plan(dryRun: Bool) async throws -> Plan {
         let catalog = BackupCatalog(store: store, project: project)
         let entries = try await catalog.entries()
-        let byTime = Dictionary(entries.map { ($0.manifest.createdAt, $0.manifest.id) }, uniquingKeysWith: { a, _ in a })
-        let result = policy.apply(to: entries.map(\.manifest.createdAt))
-        var keep = result.keep.compactMap { time, reasons in byTime[time].map { (id: $0, reasons: reasons) } }
-        var remove = Set(result.remove.compactMap { byTime[$0] })
+        // Keyed by id: backups made in the same second are distinct backups.
+        let result = policy.apply(to: entries.map { (id: $0.manifest.id, time: $0.manifest.createdAt) })
+        var keep = result.keep
+        var remove = Set(result.remove)
         let newestVerified = entries.first { $0.verification?.passed == true }?.manifest.id
         if let newestVerified, remove.remove(newestVerified) != nil {
             keep.append((newestVerified, ["newest verified"]))
@@ -54,6 +54,7 @@ public struct BackupPruner: Sendable {
                 try await store.delete(keys: (objects[id] ?? []).map(\.key).filter { !$0.hasSuffix("/" + BackupManifest.fileName) })
             }
         }
-        return Plan(keep: keep.sorted { $0.id > $1.id }, remove: removeOrdered)
+        let order = Dictionary(uniqueKeysWithValues: entries.enumerated().map { ($0.element.manifest.id, $0.offset) })
+        return Plan(keep: keep.sorted { order[$0.id] ?? 0 < order[$1.id] ?? 0 }, remove: removeOrdered)
     }
 }

@@ -52,6 +52,13 @@ public struct RetentionPolicy: Sendable, Equatable {
 
     /// Splits `times` into kept (with the rules that keep each) and removed, newest first.
     public func apply(to times: [Date]) -> (keep: [(Date, [String])], remove: [Date]) {
+        let result = apply(to: times.enumerated().map { (id: $0.offset, time: $0.element) })
+        return (result.keep.map { (times[$0.id], $0.reasons) }, result.remove.map { times[$0] })
+    }
+
+    /// Splits backups into kept (with the rules that keep each) and removed, newest first. Backups are ordered by
+    /// time, then by id, so two made in the same second are still two, in the same order everywhere.
+    public func apply<ID: Comparable>(to backups: [(id: ID, time: Date)]) -> (keep: [(id: ID, reasons: [String])], remove: [ID]) {
         let calendar = Self.calendar
         func components(_ date: Date) -> DateComponents {
             calendar.dateComponents([.year, .month, .day, .yearForWeekOfYear, .weekOfYear], from: date)
@@ -74,10 +81,10 @@ public struct RetentionPolicy: Sendable, Equatable {
             }),
             Rule(name: "yearly", remaining: yearly, period: { date, _ in components(date).year ?? 0 }),
         ]
-        let sorted = times.sorted(by: >)
-        var keep: [(Date, [String])] = []
-        var remove: [Date] = []
-        for (index, time) in sorted.enumerated() {
+        let sorted = backups.sorted { ($0.time, $0.id) > ($1.time, $1.id) }
+        var keep: [(id: ID, reasons: [String])] = []
+        var remove: [ID] = []
+        for (index, (id, time)) in sorted.enumerated() {
             var reasons: [String] = []
             for ruleIndex in rules.indices where rules[ruleIndex].remaining > 0 {
                 let period = rules[ruleIndex].period(time, index)
@@ -87,7 +94,7 @@ public struct RetentionPolicy: Sendable, Equatable {
                     reasons.append(rules[ruleIndex].name)
                 }
             }
-            if reasons.isEmpty { remove.append(time) } else { keep.append((time, reasons)) }
+            if reasons.isEmpty { remove.append(id) } else { keep.append((id, reasons)) }
         }
         return (keep, remove)
     }

@@ -4,7 +4,9 @@ import Metrics
 import ServiceLifecycle
 import ShipshapeCore
 
-/// Runs backups (and verifications) on their cron schedules inside `shipshape run`, one job at a time.
+/// Runs backups (and verifications) on their cron schedules inside `shipshape run`, one job at a time; after each
+/// successful backup it applies the retention policy (prune), whose failure is logged and counted, never the
+/// backup's.
 ///
 /// A job that is still running when its next time comes makes that time "missed": it is logged and
 /// counted (`shipshape_backup_missed_runs_total`), never run twice or concurrently.
@@ -19,18 +21,21 @@ public struct BackupScheduler: Service {
     let verifySchedule: CronExpression?
     let backup: Job
     let verify: Job
+    /// Applies the retention policy after a successful backup; nil when none is configured.
+    let prune: Job?
     let now: Now
     let logger: Logger
 
     /// A scheduler with explicit jobs and clock (tests) .
     public init(
         backupSchedule: CronExpression?, verifySchedule: CronExpression?, backup: @escaping Job, verify: @escaping Job,
-        now: @escaping Now = { Date() }, logger: Logger = Logger(label: "shipshape.backup")
+        prune: Job? = nil, now: @escaping Now = { Date() }, logger: Logger = Logger(label: "shipshape.backup")
     ) {
         self.backupSchedule = backupSchedule
         self.verifySchedule = verifySchedule
         self.backup = backup
         self.verify = verify
+        self.prune = prune
         self.now = now
         self.logger = logger
     }
@@ -38,12 +43,21 @@ public struct BackupScheduler: Service {
     /// A scheduler for the configured `backup.schedule` and `backup.verify.schedule`.
     public init(settings: BackupSettings, logger: Logger = Logger(label: "shipshape.backup")) throws {
         let store = try settings.makeStore()
+        let policy = RetentionPolicy(settings.configuration.retention)
+        let project = settings.project
+        // The same rules as `backup prune`, when `retention:` is written (never the defaults unasked); a policy that
+        // keeps nothing is never applied.
+        let prune: Job? = settings.configuration.retentionConfigured && policy.keepsAnything ? { @Sendable in
+            let plan = try await BackupPruner(store: store, project: project, policy: policy).prune(dryRun: false)
+            logger.notice(
+                "retention applied", metadata: ["removed": "\(plan.remove)", "kept": "\(plan.keep.map(\.id))"])
+        } : nil
         self.init(
             backupSchedule: try settings.configuration.schedule.map { try CronExpression($0) },
             verifySchedule: try settings.configuration.verifySchedule.map { try CronExpression($0) },
             backup: { _ = try await BackupRunner(settings: settings, store: store, logger: logger).run() },
             verify: { _ = try await BackupVerifier(settings: settings, store: store, logger: logger).verify() },
-            logger: logger)
+            prune: prune, logger: logger)
     }
 
     /// The next job and when it is due.
@@ -67,14 +81,7 @@ public struct BackupScheduler: Service {
                     return
                 }
             }
-            logger.info("scheduled job starting", metadata: ["job": "\(name)"])
-            do {
-                try await job()
-                logger.info("scheduled job finished", metadata: ["job": "\(name)"])
-            } catch {
-                Counter(label: "shipshape_backup_failures_total", dimensions: [("job", name)]).increment()
-                logger.error("scheduled job failed", metadata: ["job": "\(name)", "error": "\(error)"])
-            }
+            await perform(name, job)
             let finished = now()
             let missed = missedRuns(of: name, between: at, and: finished)
             if missed > 0 {
@@ -82,6 +89,30 @@ public struct BackupScheduler: Service {
                 logger.warning("scheduled runs missed while a job ran", metadata: ["job": "\(name)", "missed": "\(missed)"])
             }
             cursor = max(at, finished)
+        }
+    }
+
+    /// Runs one scheduled job, then, after a successful backup, the retention policy; returns whether the job
+    /// succeeded. A failure of either is logged and counted (`shipshape_backup_failures_total{job=…}`) and
+    /// never ends the scheduler; a prune that fails leaves the backup a success.
+    @discardableResult
+    func perform(_ name: String, _ job: Job) async -> Bool {
+        guard await attempt(name, job) else { return false }
+        if name == "backup", let prune { await attempt("prune", prune) }
+        return true
+    }
+
+    @discardableResult
+    private func attempt(_ name: String, _ job: Job) async -> Bool {
+        logger.info("scheduled job starting", metadata: ["job": "\(name)"])
+        do {
+            try await job()
+            logger.info("scheduled job finished", metadata: ["job": "\(name)"])
+            return true
+        } catch {
+            Counter(label: "shipshape_backup_failures_total", dimensions: [("job", name)]).increment()
+            logger.error("scheduled job failed", metadata: ["job": "\(name)", "error": "\(error)"])
+            return false
         }
     }
 

@@ -19,6 +19,8 @@ public struct BackupPart: Sendable {
     public var expectedSizeIsExact: Bool
     /// Work that must finish right before the dump (a Redis BGSAVE); nil when there is none.
     public var prepare: (@Sendable () async throws -> Void)?
+    /// Reads the dumped database's encoding and locale (beside the dump); nil when not a database dump.
+    var databaseEncoding: (@Sendable () async throws -> DatabaseEncoding?)?
     /// Starts counting rows in a snapshot the dump then shares (`pg_dump --snapshot`); nil when there is none.
     var snapshotCounts: (@Sendable () async throws -> PostgresSnapshotCounts.Session)?
     /// A small payload (PostgreSQL's roles) captured into memory while the parts before it stream, so its

@@ -72,8 +72,8 @@ public struct ContainerExecRunner: DumpCommandRunner {
         let stderr = tail.text.trimmingCharacters(in: .whitespacesAndNewlines)
         return BackupError(
             .command,
-            "`\(command.displayed)` in the container of service '\(service)' failed: \(detail)\(stderr.isEmpty ? "" : ": \(stderr)")",
-            hint: "Check that the service is running, its credentials, and that its image has the tool; no backup was changed.")
+            "`\(command.displayed)` in the container of service '\(service)' failed: \(stderr.isEmpty ? detail : "\(stderr) (\(detail))")",
+            hint: "Check that the service is running and its image has the tool. \(command.failureHint)")
     }
 }
 

@@ -6,6 +6,9 @@ public struct DumpCommand: Sendable, Equatable {
     public var arguments: [String]
     /// Extra environment variables, e.g. `PGPASSWORD` (never logged).
     public var environment: [String: String]
+    /// Exit statuses besides 0 that still mean success, with warnings on standard error (GNU tar's 1: a file
+    /// changed while it was read, and was archived as read). They are logged as warnings, not failures.
+    public var warningExitStatuses: Set<Int32> = []
 
     /// A command.
     public init(_ program: String, _ arguments: [String], environment: [String: String] = [:]) {
@@ -14,8 +17,43 @@ public struct DumpCommand: Sendable, Equatable {
         self.environment = environment
     }
 
-    /// The command line for messages; the environment is left out because it may hold secrets.
-    public var displayed: String { ([program] + arguments).joined(separator: " ") }
+    /// Arguments shown in messages at most; the rest is `…`.
+    static let displayedArguments = 4
+    /// A longer argument (a path, a query) ends the shown part of the command.
+    static let displayedArgumentLength = 40
+
+    /// A short form of the command for messages: the program and its first few short options, never a SQL body
+    /// (`psql -X -v ON_ERROR_STOP=1 …`). The environment is left out because it may hold secrets.
+    public var displayed: String {
+        var shown = [program]
+        for argument in arguments {
+            let isBody = argument == "-c" || argument == "--command" || argument.contains(where: \.isWhitespace)
+            guard shown.count <= Self.displayedArguments, !isBody, argument.count <= Self.displayedArgumentLength else {
+                shown.append("…")
+                break
+            }
+            shown.append(argument)
+        }
+        return shown.joined(separator: " ")
+    }
+
+    /// What to check when the command fails, for its tool.
+    var failureHint: String {
+        switch program {
+        case "pg_dump", "pg_dumpall", "psql":
+            return "Check that the PostgreSQL server is reachable and the user and password_file are right; no backup was changed."
+        case "pg_restore":
+            return "pg_restore stops at its first error (above); the database it restored into was dropped and no backup was changed."
+        case "redis-cli":
+            return "Check that Redis is reachable and its password_file is right; no backup was changed."
+        case "tar" where arguments.contains("--extract"):
+            return "Check that the restore directory is writable (restoring owners needs root); what was extracted was removed."
+        case "tar":
+            return "Check that the paths exist and this user can read them; no backup was changed."
+        default:
+            return "See the tool's message above; no backup was changed."
+        }
+    }
 }
 
 /// Runs dump and restore commands: as local child processes, or inside a container through Docker exec.

@@ -41,13 +41,18 @@ public struct FilesSource: Sendable {
         return (host, services)
     }
 
+    /// GNU tar's exit status when a file changed while it was read (it is archived as read): a live uploads
+    /// directory must not fail scheduled backups at random. Status 2 (fatal) still fails the run.
+    static let fileChangedStatus: Int32 = 1
+
     /// The tar stream part of the host paths.
     public func part(name: String) -> BackupPart {
         let source = self
+        var command = DumpCommand("tar", ["--create", "--file=-", "--numeric-owner", "--directory=\(baseDirectory)", "--"] + paths)
+        command.warningExitStatuses = [Self.fileChangedStatus]
         return BackupPart(
             name: name, kind: "files",
-            command: DumpCommand(
-                "tar", ["--create", "--file=-", "--numeric-owner", "--directory=\(baseDirectory)", "--"] + paths),
+            command: command,
             origin: paths.joined(separator: ","), expectedSize: { source.archiveSize() }, expectedSizeIsExact: true)
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Subprocess
 import SystemPackage
 import Synchronization
@@ -10,6 +11,8 @@ import Synchronization
 /// only its last few KiB are kept for the error message. When the calling task fails or is cancelled, the
 /// child is killed.
 public struct LocalProcessRunner: DumpCommandRunner {
+    static let logger = Logger(label: "shipshape.backup")
+
     /// How much of a failing command's standard error is kept for the error message.
     static let stderrTail = 4096
 
@@ -94,6 +97,13 @@ public struct LocalProcessRunner: DumpCommandRunner {
             throw failure(command, "reading its output or writing its input failed (\(error))", tail)
         case (let error?, _):
             throw error
+        case (nil, .exited(let code)) where code != 0 && command.warningExitStatuses.contains(code):
+            let lines = tail.text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+            Self.logger.warning(
+                "`\(command.program)` finished with warnings; the output is complete",
+                metadata: ["program": "\(command.program)", "status": "\(code)", "warnings": "\(lines)"])
+            guard let value else { throw failure(command, "it produced no result", tail) }
+            return value
         case (nil, .exited(let code)) where code != 0:
             throw failure(command, "it exited with status \(code)", tail)
         case (nil, .signaled(let signal)):
@@ -145,11 +155,12 @@ public struct LocalProcessRunner: DumpCommandRunner {
 
     static let debianVersionsDirectory = "/usr/lib/postgresql"
 
+    /// The tool's own words (its standard error) come first, then how it ended: the cause is what a reader needs.
     private func failure(_ command: DumpCommand, _ detail: String, _ tail: StderrTail) -> BackupError {
         let stderr = tail.text.trimmingCharacters(in: .whitespacesAndNewlines)
         return BackupError(
-            .command, "`\(command.displayed)` failed: \(detail)\(stderr.isEmpty ? "" : ": \(stderr)")",
-            hint: "Check that the server is reachable and the credentials are right; no backup was changed.")
+            .command, "`\(command.displayed)` failed: \(stderr.isEmpty ? detail : "\(stderr) (\(detail))")",
+            hint: command.failureHint)
     }
 }
 

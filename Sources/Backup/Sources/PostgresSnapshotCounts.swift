@@ -145,7 +145,7 @@ struct PostgresSnapshotCounts: Sendable {
     }
 }
 
-/// Parses the session's output as it arrives: `snapshot:ID`, `backend:PID`, then `count:schema.table|N` lines,
+/// Parses the session's output as it arrives: `snapshot:ID`, `backend:PID`, then `count:N|schema.table` lines,
 /// then `counted`.
 private final class SessionOutput: ByteSink {
     private let snapshot: OneShot<String>
@@ -179,8 +179,7 @@ private final class SessionOutput: ByteSink {
         } else if text.hasPrefix("backend:"), let pid = Int(text.dropFirst("backend:".count)) {
             backend.resolve(.success(pid))
         } else if text.hasPrefix("count:") {
-            let fields = text.dropFirst("count:".count).split(separator: "|", maxSplits: 1)
-            if fields.count == 2, let count = Int(fields[1]) { collected[String(fields[0])] = count }
+            if let (key, count) = PostgresSource.parseCount(text.dropFirst("count:".count)) { collected[key] = count }
         } else if text == "counted" {
             counts.resolve(.success(collected))
         }

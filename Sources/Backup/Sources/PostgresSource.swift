@@ -79,28 +79,64 @@ public struct PostgresSource: Sendable {
         try await scalar("SELECT pg_database_size(current_database())", database: database).flatMap { Int($0) }
     }
 
-    /// Exact row counts of every user table, keyed `schema.table`.
+    /// Exact row counts of every user table, keyed `schema.table` with each name quoted as SQL needs it
+    /// (`public.users`, `"a.b".c`, `public."pipe|name"`): two tables never share a key.
     public func rowCounts(database: String) async throws -> [String: Int] {
         var counts: [String: Int] = [:]
         // Without JIT: compiling the scans costs more than it saves on a count, and the CPU is the dump's.
         for line in try await query(Self.countQuery(prefix: ""), database: database, options: "-c jit=off") {
-            let fields = line.split(separator: "|", maxSplits: 1)
-            if fields.count == 2, let count = Int(fields[1]) { counts[String(fields[0])] = count }
+            if let (key, count) = Self.parseCount(line[...]) { counts[key] = count }
         }
         return counts
     }
 
-    /// One row `PREFIXschema.table|count` per user table; query_to_xml counts every table in one round trip
-    /// without a server-side function.
+    /// One row `PREFIXcount|key` per user table, the key `schema.table` quoted like an identifier (`%I.%I`);
+    /// the count comes first so a `|` in a name cannot split it. query_to_xml counts every table in one round
+    /// trip without a server-side function.
     static func countQuery(prefix: String) -> String {
         """
-        SELECT '\(prefix)' || n.nspname || '.' || c.relname || '|' ||
+        SELECT '\(prefix)' ||
           (xpath('/row/c/text()', query_to_xml(format('SELECT count(*) AS c FROM %I.%I', n.nspname, c.relname),
-            false, true, '')))[1]::text
+            false, true, '')))[1]::text || '|' || format('%I.%I', n.nspname, c.relname)
         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-          AND n.nspname NOT LIKE 'pg_toast%' ORDER BY 1
+          AND n.nspname NOT LIKE 'pg_toast%' ORDER BY n.nspname, c.relname
         """
+    }
+
+    /// `count|key` → (key, count).
+    static func parseCount(_ line: Substring) -> (String, Int)? {
+        let fields = line.split(separator: "|", maxSplits: 1, omittingEmptySubsequences: false)
+        guard fields.count == 2, let count = Int(fields[0]), !fields[1].isEmpty else { return nil }
+        return (String(fields[1]), count)
+    }
+
+    /// The key manifests written before names were quoted used for `key` (`"a.b".c` → `a.b.c`), so their
+    /// counts can still be compared; nil when `key` is not a quoted `schema.table`.
+    static func legacyKey(_ key: String) -> String? {
+        var names: [String] = []
+        var rest = key[...]
+        while !rest.isEmpty {
+            var name = ""
+            if rest.first == "\"" {
+                rest = rest.dropFirst()
+                while let character = rest.first {
+                    rest = rest.dropFirst()
+                    if character == "\"" {
+                        guard rest.first == "\"" else { break }
+                        rest = rest.dropFirst()
+                    }
+                    name.append(character)
+                }
+            } else {
+                let end = rest.firstIndex(of: ".") ?? rest.endIndex
+                name = String(rest[..<end])
+                rest = rest[end...]
+            }
+            names.append(name)
+            if rest.first == "." { rest = rest.dropFirst() } else if !rest.isEmpty { return nil }
+        }
+        return names.count == 2 ? names.joined(separator: ".") : nil
     }
 
     /// One custom-format dump per database, then the roles and tablespaces.
@@ -109,10 +145,11 @@ public struct PostgresSource: Sendable {
         for database in try await databases() {
             let source = self
             var part = BackupPart(
-                name: "\(prefix)-\(database)", kind: "postgres",
+                name: PartName.make(prefix, database), kind: "postgres",
                 command: DumpCommand("pg_dump", ["-Fc", "--no-password"], environment: environment(database: database)),
                 database: database, origin: origin, runner: runner,
                 expectedSize: { try await source.databaseSize(database) })
+            part.databaseEncoding = { try await source.encoding(of: database) }
             if configuration.rowCounts {
                 let counter = PostgresSnapshotCounts(
                     runner: runner, environment: environment(database: database), countQuery: Self.countQuery(prefix: "count:"),
@@ -127,6 +164,24 @@ public struct PostgresSource: Sendable {
                 command: DumpCommand("pg_dumpall", ["--globals-only", "--no-password"], environment: environment(database: "postgres")),
                 database: nil, origin: origin, runner: runner, prefetch: true))
         return parts
+    }
+
+    /// The encoding and locale of `database`.
+    func encoding(of database: String) async throws -> DatabaseEncoding? {
+        let sql = "SELECT pg_encoding_to_char(encoding) || '|' || datcollate || '|' || datctype FROM pg_database WHERE datname = current_database()"
+        let fields = try await scalar(sql, database: database)?.split(separator: "|", omittingEmptySubsequences: false) ?? []
+        guard fields.count == 3 else { return nil }
+        return DatabaseEncoding(encoding: String(fields[0]), collate: String(fields[1]), ctype: String(fields[2]))
+    }
+
+    /// `CREATE DATABASE name` (an identifier, quoted as needed), like the dumped database when its encoding is
+    /// known: from `template0`, which any encoding and locale may copy.
+    static func createDatabase(_ name: String, like encoding: DatabaseEncoding?) -> String {
+        func literal(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "''") + "'" }
+        let identifier = "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        guard let encoding else { return "CREATE DATABASE \(identifier)" }
+        return "CREATE DATABASE \(identifier) TEMPLATE template0 ENCODING \(literal(encoding.encoding)) "
+            + "LC_COLLATE \(literal(encoding.collate)) LC_CTYPE \(literal(encoding.ctype))"
     }
 
     /// Runs `sql` on `database` and returns the first column of the first row.

@@ -19,12 +19,7 @@ public struct DirectoryStore: BackupStore {
     public func makeWriter(key: String) async throws -> any ObjectWriter {
         let final = path(key)
         let partial = final + Self.partialSuffix
-        let parent = (final as NSString).deletingLastPathComponent
-        do {
-            try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
-        } catch {
-            throw Self.error("create the directory \(parent)", error)
-        }
+        try Self.makeDirectory((final as NSString).deletingLastPathComponent)
         guard FileManager.default.createFile(atPath: partial, contents: nil, attributes: [.posixPermissions: 0o600]),
             let handle = FileHandle(forWritingAtPath: partial)
         else {
@@ -52,6 +47,14 @@ public struct DirectoryStore: BackupStore {
     public func list(prefix: String) async throws -> [StoredObject] {
         let base = path(prefix)
         var isDirectory: ObjCBool = false
+        // A store that is a file is a mistake to report, not an empty store.
+        for directory in [root, base] where FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else {
+                throw BackupError(
+                    .store, "The backup store path \(directory) is a file, not a directory",
+                    hint: "Point backup.store at a directory (it is created when missing), or move the file away.")
+            }
+        }
         guard FileManager.default.fileExists(atPath: base, isDirectory: &isDirectory), isDirectory.boolValue,
             let enumerator = FileManager.default.enumerator(atPath: base)
         else { return [] }
@@ -88,8 +91,8 @@ public struct DirectoryStore: BackupStore {
     /// `O_CREAT | O_EXCL`: the kernel guarantees one creator wins.
     public func createExclusively(key: String, bytes: [UInt8]) async throws -> Bool {
         let file = path(key)
-        try? FileManager.default.createDirectory(
-            atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        // The system's reason (a read-only file system, a file in the way), not the ENOENT that would follow.
+        try Self.makeDirectory((file as NSString).deletingLastPathComponent)
         // Written whole under a name of its own, then linked to the key: link(2) fails if the key exists, and a
         // reader never sees the key empty. (Creating the key with O_EXCL and then writing it let a concurrent
         // reader find an empty lock, take it for a stale one and remove it from under its holder.)
@@ -111,6 +114,25 @@ public struct DirectoryStore: BackupStore {
             throw BackupError(.store, "Cannot create \(file): \(String(cString: strerror(errno)))", hint: "Check that the backup directory is writable.")
         }
         return true
+    }
+
+    /// `mkdir -p` with the system's own reason on failure (Foundation's is vaguer: "The volume is read only").
+    static func makeDirectory(_ path: String) throws(BackupError) {
+        var current = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            current += "/" + component
+            guard mkdir(current, 0o755) != 0 else { continue }
+            let code = errno
+            var status = stat()
+            // Already there (mkdir says EEXIST even on a read-only file system): fine if it is a directory.
+            if stat(current, &status) == 0 {
+                if status.st_mode & S_IFMT == S_IFDIR { continue }
+                throw BackupError(
+                    .store, "The backup store path \(current) is a file, not a directory",
+                    hint: "Point backup.store at a directory (it is created when missing), or move the file away.")
+            }
+            throw error("create the directory \(current)", NSError(domain: NSPOSIXErrorDomain, code: Int(code)))
+        }
     }
 
     static func error(_ action: String, _ error: any Error) -> BackupError {

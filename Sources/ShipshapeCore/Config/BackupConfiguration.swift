@@ -102,6 +102,9 @@ public struct BackupConfiguration: Sendable {
     public var encryption: Encryption
     /// Retention policy for `prune`.
     public var retention: Retention
+    /// Whether `retention:` was written in the file (or given): only then does the scheduler prune on its own
+    /// after each backup; `backup prune` run by hand uses the defaults either way.
+    public var retentionConfigured: Bool
     /// What to back up.
     public var sources: [Source]
     /// An age identity file (secret key) used to decrypt for verify and restore; optional.
@@ -113,13 +116,14 @@ public struct BackupConfiguration: Sendable {
 
     /// A backup configuration.
     public init(
-        schedule: String? = nil, store: String, encryption: Encryption, retention: Retention = .init(),
+        schedule: String? = nil, store: String, encryption: Encryption, retention: Retention? = nil,
         sources: [Source], verifySchedule: String? = nil, verifyChecks: [String] = []
     ) {
         self.schedule = schedule
         self.store = store
         self.encryption = encryption
-        self.retention = retention
+        self.retention = retention ?? .init()
+        self.retentionConfigured = retention != nil
         self.sources = sources
         self.verifySchedule = verifySchedule
         self.verifyChecks = verifyChecks
@@ -213,7 +217,7 @@ public struct BackupConfiguration: Sendable {
             schedule: try mapping["schedule"]?.cronSchedule(),
             store: try mapping.required("store").string(),
             encryption: encryption,
-            retention: retention,
+            retention: mapping["retention"] == nil ? nil : retention,
             sources: sources,
             verifySchedule: verifySchedule,
             verifyChecks: verifyChecks

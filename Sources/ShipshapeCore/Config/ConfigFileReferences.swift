@@ -9,6 +9,8 @@ public struct ConfigFileReference: Sendable, Equatable {
         case file
         /// A readable file or directory (a files backup source).
         case fileOrDirectory
+        /// A readable file holding a secret on one line (a passphrase or password): empty is an error.
+        case secret
     }
 
     /// Where in the configuration it is named, as `ConfigNode` key path components (`["gateway", "tls",
@@ -49,15 +51,15 @@ extension ShipshapeConfiguration {
         }
         if let file = jwt.jwksFile { add(["gateway", "jwt", "jwks_file"], file) }
         guard let backup else { return references }
-        if case .passphraseFile(let file) = backup.encryption { add(["backup", "encryption", "passphrase_file"], file) }
+        if case .passphraseFile(let file) = backup.encryption { add(["backup", "encryption", "passphrase_file"], file, .secret) }
         if let file = backup.identityFile { add(["backup", "encryption", "identity_file"], file) }
         for (index, source) in backup.sources.enumerated() {
             let base = ["backup", "sources", "[\(index)]"]
             switch source {
             case .postgres(let postgres):
-                if let file = postgres.passwordFile { add(base + ["postgres", "password_file"], file) }
+                if let file = postgres.passwordFile { add(base + ["postgres", "password_file"], file, .secret) }
             case .redis(let redis):
-                if let file = redis.passwordFile { add(base + ["redis", "password_file"], file) }
+                if let file = redis.passwordFile { add(base + ["redis", "password_file"], file, .secret) }
             case .files(let paths):
                 // `SERVICE:/path` entries are inside a container, not on this host.
                 for (pathIndex, path) in paths.enumerated() where BackupConfiguration.containerPath(path) == nil {
@@ -95,6 +97,12 @@ extension ShipshapeConfiguration {
         let descriptor = open(reference.resolved, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return "\(shown) cannot be read: \(String(cString: strerror(errno)))" }
         close(descriptor)
+        if reference.kind == .secret,
+            let contents = try? String(contentsOfFile: reference.resolved, encoding: .utf8),
+            contents.trimmingCharacters(in: .newlines).isEmpty
+        {
+            return "\(shown) is empty: write the secret on its one line"
+        }
         return nil
     }
 }

@@ -337,9 +337,12 @@ public struct S3Store: BackupStore {
         }
     }
 
-    /// Aborts multipart uploads left by interrupted runs under `prefix`, except those under `keepingUnder`.
-    public func abortMultipartUploads(prefix listPrefix: String, keepingUnder: String?) async throws {
-        for upload in try await pendingUploads(prefix: listPrefix) {
+    /// Aborts multipart uploads left by interrupted runs under `prefix`, except those under `keepingUnder` and
+    /// those whose key (relative to the store) `including` refuses.
+    public func abortMultipartUploads(
+        prefix listPrefix: String, keepingUnder: String?, including: (String) -> Bool = { _ in true }
+    ) async throws {
+        for upload in try await pendingUploads(prefix: listPrefix) where including(upload.key) {
             if let keepingUnder, upload.key.hasPrefix(keepingUnder) { continue }
             _ = try? await send(.DELETE, key: objectKey(upload.key), query: [("uploadId", upload.uploadID)], operation: "AbortMultipartUpload")
         }
