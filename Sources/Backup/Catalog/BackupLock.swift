@@ -74,9 +74,13 @@ public struct BackupLock: Sendable {
     }
 
     /// Deletes the lock if it is still `owner`'s (never a lock someone took over from us).
+    /// Runs in a task of its own: a run cancelled by SIGTERM still releases its lock (in the cancelled task,
+    /// the S3 requests would end at once).
     func release(_ owner: Owner) async {
-        guard (try? await current())?.token == owner.token else { return }
-        try? await store.delete(keys: [key])
+        await Task { [self] in
+            guard (try? await current())?.token == owner.token else { return }
+            try? await store.delete(keys: [key])
+        }.value
     }
 
     func acquire(operation: String) async throws -> Owner {
