@@ -14,6 +14,8 @@ struct BakeMonitor: Sendable {
     static let maximumMetricsSize = 16 * 1024 * 1024
 
     let metrics: HostPort
+    /// The route prefixes of the deployed service (nil: every route).
+    let routes: Set<String>?
     let httpClient: HTTPClient
     let logger: Logger
 
@@ -23,7 +25,7 @@ struct BakeMonitor: Sendable {
         do {
             let response = try await httpClient.execute(HTTPClientRequest(url: url), timeout: .seconds(5))
             let body = try await response.body.collect(upTo: Self.maximumMetricsSize)
-            return RequestCounts.parse(prometheusText: String(buffer: body), color: color)
+            return RequestCounts.parse(prometheusText: String(buffer: body), color: color, routes: routes)
         } catch {
             throw DeployError(
                 kind: .gateway,

@@ -93,7 +93,13 @@ public struct DeployController: Sendable {
             try await runtime.runHook(.preSwitch, settings.service.preSwitchHook, service: service, record: record)
         }
         let bake = BakeMonitor(
-            metrics: settings.metrics ?? HostPort(host: "", port: 0), httpClient: httpClient, logger: logger)
+            metrics: settings.metrics ?? HostPort(host: "", port: 0), routes: settings.routes.map(Set.init),
+            httpClient: httpClient, logger: logger)
+        if !settings.sharedRoutes.isEmpty {
+            logger.warning(
+                "the bake window also counts other services' requests on routes they share with this one",
+                metadata: ["service": "\(service)", "routes": "\(settings.sharedRoutes.joined(separator: ","))"])
+        }
         let baseline = settings.metrics == nil ? nil : try? await bake.read(newColor)
         run.switchMilliseconds = try await step(&run, "switch") { try await switchTraffic(to: newColor, force: force) }
         run.switched = true
