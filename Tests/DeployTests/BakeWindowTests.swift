@@ -46,6 +46,48 @@ struct BakeWindowTests {
             #expect(try harness.history().first?.outcome == .rolledBack)
         }
     }
+
+    @Test("a new version that exits during the bake window is flipped back at once and the deploy fails")
+    func newVersionDiesAfterSwitch() async throws {
+        try await DeployHarness.with(bake: .seconds(20)) { harness in
+            let controller = harness.controller()
+            try await controller.deploy(version: "1.0.0")
+            async let deploy: DeployError? = {
+                do { try await controller.deploy(version: "2.0.0-dies") } catch { return error as? DeployError }
+                return nil
+            }()
+            try await harness.waitUntilActive(.green)
+            #expect(try await harness.servedVersion() == "2.0.0-dies")  // its first real request: then it exits
+            let caught = await deploy
+            #expect(caught?.kind == .bakeFailed)
+            #expect(caught?.userMessage.contains("stopped serving during the bake window: its process exited") == true)
+            #expect(caught?.userMessage.contains("The blue color keeps serving.") == true)
+            #expect(try await harness.admin.service("app").activeColor == .blue)
+            try await harness.waitUntilServing()
+            #expect(try await harness.servedVersion() == "1.0.0")
+            let record = try #require(try harness.history().first)
+            #expect(record.outcome == .rolledBack)
+            let bake = try #require(record.steps.first { $0.name == "bake" })
+            #expect(bake.outcome == .failed)
+            #expect(bake.durationMilliseconds < 15_000, "flipped back when it died, not at the window's end")
+        }
+    }
+
+    @Test("a request the active color has no healthy target for counts as that color's 503")
+    func noHealthyTargetCountsUnderActiveColor() async throws {
+        let name = "idle-\(UUID().uuidString.prefix(6).lowercased())"  // the metrics registry is per test process
+        try await DeployHarness.with(name: name) { harness in
+            // A green target that never passes a probe (nothing listens there), forced active.
+            let port = try ProcessRunner.freePort()
+            _ = try await harness.admin.setTargets(service: name, color: .green, targets: ["127.0.0.1:\(port)"])
+            _ = try await harness.admin.activate(service: name, color: .green, force: true)
+            let answer = try await harness.get()
+            #expect(answer.status == 503)
+            #expect(answer.body.contains("no_healthy_target"))
+            let metrics = try await DeployMetricsTests.scrape(harness)
+            #expect(metrics.contains(#"shipshape_http_requests_total{route="/",status="503",color="green"} 1"#))
+        }
+    }
 }
 
 /// A flag set once, read from other tasks.

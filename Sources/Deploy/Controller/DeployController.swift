@@ -106,10 +106,11 @@ public struct DeployController: Sendable {
         try await step(&run, "bake") {
             // A first deploy has nothing to flip back to, so it is not baked.
             guard let baseline, oldColor != nil, settings.service.bake > .zero else { return }
-            let crossed = try await bake.watch(
+            let failure = try await bake.watch(
                 newColor, from: baseline, window: settings.service.bake,
-                maximumErrorRate: settings.service.bakeErrorRate)
-            if let crossed { try await flipBack(from: newColor, to: oldColor, counts: crossed) }
+                maximumErrorRate: settings.service.bakeErrorRate
+            ) { await stoppedServing(record) }
+            if let failure { try await flipBack(from: record, to: oldColor, failure: failure) }
         }
         guard let oldColor else {
             run.timer.skip(["drain", "retire"])
@@ -240,14 +241,35 @@ public struct DeployController: Sendable {
         return took
     }
 
+    /// Why the new color no longer serves during the bake window, or nil while it does: its process or
+    /// container exited, or the gateway's probe marked its target unhealthy (an `adding` target after a forced
+    /// switch is not a verdict yet: its 503s count against it instead).
+    func stoppedServing(_ record: ColorRecord) async -> String? {
+        if !(await runtime.isRunning(service: service, color: record.color)) {
+            return "its \(record.container == nil ? "process" : "container") exited"
+        }
+        guard let state = try? await admin.service(service),
+            state.targets(of: record.color).first(where: { $0.address == record.target })?.state == "unhealthy"
+        else { return nil }
+        return "the gateway's health check calls it unhealthy (GET \(settings.service.health.path))"
+    }
+
     /// Sends traffic back to the old color after a failed bake (forced: it is draining, not healthy).
-    func flipBack(from new: DeployColor, to old: DeployColor?, counts: RequestCounts) async throws(DeployError) {
-        let ratio = String(format: "%.1f%%", counts.errorRatio * 100)
-        let limit = String(format: "%.1f%%", settings.service.bakeErrorRate * 100)
-        var message = """
-            The bake window saw \(Int(counts.serverErrors)) of \(Int(counts.total)) requests to the new \(new) color \
-            answered with 5xx (\(ratio), limit \(limit)).
-            """
+    func flipBack(from new: ColorRecord, to old: DeployColor?, failure: BakeMonitor.Failure) async throws(DeployError) {
+        var message: String
+        switch failure {
+        case .errors(let counts):
+            let ratio = String(format: "%.1f%%", counts.errorRatio * 100)
+            let limit = String(format: "%.1f%%", settings.service.bakeErrorRate * 100)
+            message = """
+                The bake window saw \(Int(counts.serverErrors)) of \(Int(counts.total)) requests to the new \(new.color) \
+                color answered with 5xx (\(ratio), limit \(limit)).
+                """
+        case .stopped(let reason):
+            message = """
+                The new \(new.color) version \(new.version) stopped serving during the bake window: \(reason).
+                """
+        }
         if let old {
             try await admin.activate(service: service, color: old, force: true)
             logger.warning("bake failed: flipped traffic back", metadata: ["service": "\(service)", "color": "\(old)"])
