@@ -11,7 +11,7 @@ extension ShipshapeCommand {
 
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The service to roll back.") var service: String
-        @Flag(help: "Print the rollback record as JSON.") var json = false
+        @Flag(help: "Print the rollback record as JSON (also when it fails).") var json = false
         @Option(help: "The state directory (default: .shipshape next to the configuration file).")
         var stateDir: String?
 
@@ -22,7 +22,7 @@ extension ShipshapeCommand {
                 outcome = try await Rollback(controller: session.controller).run()
             } catch {
                 await session.close()
-                throw CLIError(error)
+                throw DeployFailureOutput.report(error, service: service, version: "-", json: json)
             }
             await session.close()
             if json {

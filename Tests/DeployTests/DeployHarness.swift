@@ -169,6 +169,45 @@ struct DeployHarness: Sendable {
         return object["version"] as? String
     }
 
+    /// Writes `shipshape.yml` into the test directory for the CLI (`shipshape deploy -c shipshape.yml` run
+    /// there): this gateway's admin socket and metrics, and the service `app` with the process runtime as the
+    /// harness runs it, plus `extra` lines under the service (`bake: 30s`, `hooks: …`).
+    func writeConfiguration(_ extra: [String] = []) throws {
+        let metrics = settings.metrics.map { "\($0)" } ?? ""
+        let health = Self.health
+        _ = try directory.write(
+            "shipshape.yml",
+            """
+            project: \(settings.project)
+            gateway:
+              http: 127.0.0.1:1
+              routes: [{ match: /, service: \(service) }]
+              admin: { socket: \(settings.adminSocket), metrics: \(metrics) }
+            services:
+              \(service):
+                runtime: process
+                command: ["/bin/sh", "\(directory.path)/app.sh", "{port}", "{version}"]
+                health: { path: \(health.path), interval: 100ms, timeout: 500ms, healthy: 2, unhealthy: 2 }
+                smoke: [{ path: /api/hello, status: 200, contains: hello }]
+                drain: 200ms
+
+            """ + extra.map { "    \($0)\n" }.joined())
+    }
+
+    /// Starts `shipshape ARGUMENTS -c shipshape.yml` in the test directory (see `writeConfiguration`).
+    func cli(_ arguments: [String]) throws -> ShipshapeProcess {
+        try ShipshapeProcess(
+            arguments + ["-c", "shipshape.yml"], directory: directory.path,
+            environment: ["SHIPSHAPE_BINARY": try ShipshapeProcess.binaryPath()])
+    }
+
+    /// Runs `shipshape ARGUMENTS -c shipshape.yml` in the test directory to its end (60 s at most).
+    func run(_ arguments: [String]) async throws -> ProcessRunner.Result {
+        try await ShipshapeProcess.run(
+            arguments + ["-c", "shipshape.yml"], in: directory.path,
+            environment: ["SHIPSHAPE_BINARY": try ShipshapeProcess.binaryPath()], timeout: 60)
+    }
+
     /// The deploy history, newest first.
     func history() throws -> [DeployRecord] { try DeployHistory(path: settings.historyPath).records() }
 }

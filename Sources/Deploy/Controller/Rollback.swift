@@ -41,6 +41,14 @@ public struct Rollback: Sendable {
         let previous = current.other
         var restarted = false
         do {
+            if let reason = try unverified(previous) {
+                throw DeployError(
+                    kind: .nothingToRollBack,
+                    userMessage: """
+                        Nothing verified to roll back to: \(reason). Deploy a version instead \
+                        (shipshape deploy \(service) --\(controller.settings.service.runtime == .docker ? "image REF" : "version V")).
+                        """)
+            }
             restarted = !(await controller.runtime.isRunning(service: service, color: previous))
             let record = try await timer.run("restart") {
                 try await controller.runtime.restart(service: service, color: previous)
@@ -82,7 +90,22 @@ public struct Rollback: Sendable {
             throw DeployError(
                 kind: failure.kind,
                 userMessage:
-                    "Rollback of '\(service)' to \(previous) failed; \(current) keeps serving. \(failure.userMessage)")
+                    "Rollback of '\(service)' to \(previous) failed; \(current) keeps serving. \(failure.userMessage)",
+                record: record)
         }
+    }
+
+    /// Why `color` must not be given traffic back, or nil when a successful deploy or rollback put what it
+    /// holds there. A deploy that failed, was flipped back or was interrupted leaves a version nobody verified
+    /// (or nothing at all) in its color; a failed rollback changes no color's contents and is passed over.
+    func unverified(_ color: DeployColor) throws(DeployError) -> String? {
+        let records = try controller.history.records(service: controller.service)
+        guard let last = records.first(where: { $0.color == color && ($0.isDeploy || $0.outcome == .succeeded) })
+        else {
+            return "no deploy in \(controller.history.path) put a version in the \(color) color"
+        }
+        guard last.outcome != .succeeded else { return nil }
+        let outcome = last.outcome == .rolledBack ? "was flipped back" : "failed"
+        return "the last deploy to the \(color) color (\(last.version)) \(outcome), so no verified version is there"
     }
 }

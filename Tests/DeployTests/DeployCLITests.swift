@@ -1,0 +1,35 @@
+import Deploy
+import Foundation
+import TestSupport
+import Testing
+
+/// `shipshape deploy` and `rollback` as a user runs them (the built binary), against a real gateway in this
+/// process and real processes: what they print and how they exit.
+@Suite("deploy and rollback commands", .serialized, .timeLimit(.minutes(3)))
+struct DeployCLITests {
+    @Test("deploy --json and rollback --json print the failure record on standard output and exit 1")
+    func jsonOnFailure() async throws {
+        try await DeployHarness.with { harness in
+            try await harness.controller().deploy(version: "1.0.0")
+            try harness.writeConfiguration()
+            let deploy = try await harness.run(["deploy", "app", "--version", "2.0.0-exits", "--json"])
+            #expect(deploy.status == 1)
+            let record = try Self.record(deploy.stdout)
+            #expect(record.outcome == .failed && record.version == "2.0.0-exits" && record.color == .green)
+            #expect(record.message?.contains("fatal: database unavailable") == true)
+            #expect(deploy.stderr.contains("Error: "))
+            // The failed deploy left nothing verified in green: the rollback is refused, with its record.
+            let rollback = try await harness.run(["rollback", "app", "--json"])
+            #expect(rollback.status == 1)
+            let refused = try Self.record(rollback.stdout)
+            #expect(refused.outcome == .failed && refused.service == "app")
+            #expect(refused.message?.contains("the last deploy to the green color (2.0.0-exits) failed") == true)
+            #expect(try await harness.servedVersion() == "1.0.0")
+        }
+    }
+
+    /// The one JSON record `text` holds (the whole of standard output).
+    static func record(_ text: String) throws -> DeployRecord {
+        try DeployHistory.makeDecoder().decode(DeployRecord.self, from: Data(text.utf8))
+    }
+}
