@@ -90,10 +90,11 @@ public struct DeployController: Sendable {
         run.newColor = newColor
         run.oldColor = oldColor
         run.oldTarget = oldTarget
+        // Set before the start: a start that fails half-way (a container created, then refused) is removed too.
+        run.started = true
         let record = try await step(&run, "start") {
             try await runtime.start(service: service, color: newColor, version: version)
         }
-        run.started = true
         try await step(&run, "health") { try await healthGate(record, force: force) }
         try await step(&run, "smoke") {
             guard let target = HostPort(configText: record.target), !settings.service.smoke.isEmpty else { return }

@@ -9,7 +9,7 @@ struct DeployRun: Sendable {
     var oldColor: DeployColor?
     /// The old color's target, `host:port` (kept as a standby when asked).
     var oldTarget: String?
-    /// The new color was started (so a failure must remove it).
+    /// The new color's start began (so a failure must remove it).
     var started = false
     /// Traffic went to the new color.
     var switched = false
