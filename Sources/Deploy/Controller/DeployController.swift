@@ -191,6 +191,9 @@ public struct DeployController: Sendable {
                     userMessage:
                         "The new \(record.color) version \(record.version) exited before it listened on \(target).")
             }
+            if !listening, !Task.isCancelled {
+                throw DeployError(kind: .unhealthy, userMessage: neverListened(record, target: target))
+            }
         }
         try await admin.setTargets(service: service, color: record.color, targets: [record.target])
         var lastState = "adding"
@@ -240,6 +243,24 @@ public struct DeployController: Sendable {
             return
         }
         throw DeployError(kind: .unhealthy, userMessage: reason)
+    }
+
+    /// Why a new color that runs but never accepted a connection failed, with where to look: the gateway
+    /// never got its target, so its health check is not the problem.
+    func neverListened(_ record: ColorRecord, target: HostPort) -> String {
+        let port = settings.service.port
+        let (where_, hint) =
+            record.container == nil
+            ? ("on \(target)", "the app must listen on the port its command gets as {port} (also $PORT)")
+            : (
+                "on port \(port) inside its container (published at \(target))",
+                "the app must listen on the service's `port: \(port)` in shipshape.yml (inside the container, on "
+                    + "0.0.0.0); fix that value or the app's listen address"
+            )
+        return """
+            The new \(record.color) version \(record.version) runs but never accepted connections \(where_) within \
+            \(settings.healthGateTimeout): \(hint). It was never given to the gateway.
+            """
     }
 
     /// Switches new requests to `color`; returns how long the gateway took, in milliseconds.
