@@ -7,16 +7,19 @@ extension ShipshapeCommand {
     struct RollbackCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "rollback",
-            abstract: "Switch a service back to its previous color (restarting it first if it was stopped).")
+            abstract: "Switch a service back to its previous color (restarting it first if it was stopped), then retire the color it left.")
 
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The service to roll back.") var service: String
+        @Flag(help: "Keep the color left running as a healthy standby after its drain (else it is stopped).")
+        var keepStandby = false
         @Flag(help: "Print the rollback record as JSON (also when it fails).") var json = false
         @Option(help: "The state directory (default: .shipshape next to the configuration file).")
         var stateDir: String?
 
         func run() async throws {
-            let session = try await DeploySession.open(global: global, serviceName: service, stateDirectory: stateDir)
+            let session = try await DeploySession.open(
+                global: global, serviceName: service, stateDirectory: stateDir, keepStandby: keepStandby)
             let outcome: Rollback.Outcome
             do {
                 outcome = try await Rollback(controller: session.controller).run()

@@ -129,23 +129,27 @@ public struct DeployController: Sendable {
             run.note = try await postDeploy(&run, record)
             return
         }
-        try await step(&run, "drain") {
-            try await Task.sleep(for: settings.service.drain)
-            // Removing the old targets ends their WebSocket tunnels: the drain is over.
-            try await admin.setTargets(service: service, color: oldColor, targets: [])
-        }
-        try await step(&run, "retire") {
-            guard settings.keepStandby, let standby = oldTarget,
-                await runtime.isRunning(service: service, color: oldColor)
-            else {
-                await runtime.stop(service: service, color: oldColor)
-                return
-            }
-            // Registered again it starts as `adding`, the probe makes it a healthy standby that takes no
-            // traffic: a rollback is then a plain switch.
-            try await admin.setTargets(service: service, color: oldColor, targets: [standby])
-        }
+        try await step(&run, "drain") { try await drain(oldColor) }
+        try await step(&run, "retire") { try await retire(oldColor, standby: oldTarget) }
         run.note = try await postDeploy(&run, record)
+    }
+
+    /// Waits `drain` for the requests in flight on `color` (which no longer takes new ones), then removes its
+    /// targets, which also ends their WebSocket tunnels: the drain is over.
+    func drain(_ color: DeployColor) async throws {
+        try await Task.sleep(for: settings.service.drain)
+        _ = try await admin.setTargets(service: service, color: color, targets: [])
+    }
+
+    /// Stops the drained `color`, or with `--keep-standby` registers `standby` (its target) again while it runs:
+    /// it starts as `adding` and the probe makes it a healthy standby that takes no traffic, so a rollback is
+    /// then a plain switch.
+    func retire(_ color: DeployColor, standby: String?) async throws {
+        guard settings.keepStandby, let standby, await runtime.isRunning(service: service, color: color) else {
+            await runtime.stop(service: service, color: color)
+            return
+        }
+        _ = try await admin.setTargets(service: service, color: color, targets: [standby])
     }
 
     /// Runs `hooks.post_deploy` where the runtime runs hooks (process: on the host; docker: inside the new

@@ -5,7 +5,7 @@ import ShipshapeCore
 
 /// Switches a service back to its previous color: a plain switch while that color still runs (well under a
 /// second), otherwise its stopped process or container is started again first and must pass the gateway's
-/// health check before it takes traffic.
+/// health check before it takes traffic. Then the color it left is drained and retired as after a deploy.
 public struct Rollback: Sendable {
     /// What a rollback reports.
     public struct Outcome: Sendable {
@@ -67,11 +67,12 @@ public struct Rollback: Sendable {
                 try await timer.run("switch") { _ = try await controller.switchTraffic(to: previous, force: false) }
             }
             let milliseconds = DeployStepTimer.milliseconds(clock.now - begin)
+            let note = await finish(leaving: current, target: state.targets(of: current).first?.address, &timer)
             let history = DeployRecord(
                 service: service, version: record.version, color: previous, previousColor: current,
                 startedAt: startedAt, finishedAt: Date(), outcome: .succeeded,
-                message: "rollback from \(current) to \(previous)\(restarted ? " (restarted)" : "")", steps: timer.steps
-            )
+                message: "rollback from \(current) to \(previous)\(restarted ? " (restarted)" : "")" + (note ?? ""),
+                steps: timer.steps)
             try controller.history.append(history)
             controller.logger.info(
                 "rolled back",
@@ -82,6 +83,11 @@ public struct Rollback: Sendable {
             return Outcome(record: history, restarted: restarted, milliseconds: milliseconds)
         } catch {
             let failure = (error as? DeployError) ?? DeployError(kind: .gateway, userMessage: "\(error)")
+            if restarted {
+                // Started for nothing: stopped again and out of the gateway, as before the rollback.
+                _ = try? await controller.admin.setTargets(service: service, color: previous, targets: [])
+                await controller.runtime.stop(service: service, color: previous)
+            }
             let record = DeployRecord(
                 service: service, version: "-", color: previous, previousColor: current, startedAt: startedAt,
                 finishedAt: Date(), outcome: .failed, message: "rollback failed: \(failure.userMessage)",
@@ -89,10 +95,37 @@ public struct Rollback: Sendable {
             try? controller.history.append(record)
             throw DeployError(
                 kind: failure.kind,
-                userMessage:
-                    "Rollback of '\(service)' to \(previous) failed; \(current) keeps serving. \(failure.userMessage)",
+                userMessage: "Rollback of '\(service)' to \(previous) failed; \(await serving(current)) \(failure.userMessage)",
                 record: record)
         }
+    }
+
+    /// After the switch, drains and retires the color left as a deploy does (`drain`, then stopped, or kept
+    /// as a healthy standby with `--keep-standby`), so it does not stay `draining` in the gateway. Traffic is
+    /// already back, so a failure here does not fail the rollback: it is logged and returned as a note.
+    func finish(leaving color: DeployColor, target: String?, _ timer: inout DeployStepTimer) async -> String? {
+        do {
+            try await timer.run("drain") { try await controller.drain(color) }
+            try await timer.run("retire") { try await controller.retire(color, standby: target) }
+            return nil
+        } catch {
+            let reason = (error as? DeployError)?.userMessage ?? "\(error)"
+            controller.logger.error(
+                "cannot retire the color left", metadata: ["color": "\(color)", "error": "\(reason)"])
+            return "; the \(color) color was not retired: \(reason)"
+        }
+    }
+
+    /// Where traffic is after a failed rollback, as the gateway sees it now.
+    func serving(_ current: DeployColor) async -> String {
+        guard let state = try? await controller.admin.service(controller.service) else {
+            return "traffic stays on \(current) (the gateway's state cannot be read)."
+        }
+        if state.isHealthy(current) { return "\(current) keeps serving." }
+        return """
+            traffic still goes to \(current), which has no healthy target: the gateway answers 503 until it has one \
+            (start it again or deploy a version).
+            """
     }
 
     /// Why `color` must not be given traffic back, or nil when a successful deploy or rollback put what it
