@@ -30,7 +30,8 @@ extension ShipshapeCommand {
 
         func run() async throws {
             let session = try await DeploySession.open(
-                global: global, serviceName: service, stateDirectory: stateDir, keepStandby: keepStandby)
+                global: global, serviceName: service, stateDirectory: stateDir, keepStandby: keepStandby,
+                imageGiven: image != nil)
             let requested = image ?? version ?? ""
             let outcome: DeployController.Outcome
             do {

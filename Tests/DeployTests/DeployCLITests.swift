@@ -28,6 +28,28 @@ struct DeployCLITests {
         }
     }
 
+    @Test("deploy says which flag a runtime takes: --image for docker, --version for process")
+    func flagFitsRuntime() async throws {
+        let directory = try TemporaryDirectory(prefix: "deploy-flag")
+        defer { directory.remove() }
+        _ = try directory.write(
+            "shipshape.yml",
+            """
+            project: flags
+            gateway:
+              routes: [{ match: /api/, service: api }, { match: /, service: web }]
+            services:
+              web: { runtime: docker, port: 8000 }
+              api: { runtime: process, command: ["./api", "{port}"] }
+            """)
+        let docker = try await ShipshapeProcess.run(["deploy", "web", "--version", "2"], in: directory.path)
+        #expect(docker.status == 1)
+        #expect(docker.stderr.contains("Service 'web' uses the docker runtime: give the image to run with --image REF"))
+        let process = try await ShipshapeProcess.run(["deploy", "api", "--image", "api:2"], in: directory.path)
+        #expect(process.status == 1)
+        #expect(process.stderr.contains("Service 'api' uses the process runtime: give --version V"))
+    }
+
     /// The one JSON record `text` holds (the whole of standard output).
     static func record(_ text: String) throws -> DeployRecord {
         try DeployHistory.makeDecoder().decode(DeployRecord.self, from: Data(text.utf8))

@@ -100,6 +100,8 @@ struct DeployControllerTests {
             #expect(record.outcome == .failed)
             #expect(record.steps.first { $0.outcome == .failed }?.name == "smoke")
             #expect(record.message?.contains("GET /api/hello: expected status 200, got 500") == true)
+            #expect(record.message?.contains("shown above") == false)  // its log lines follow the message
+            #expect(record.message?.contains("The new version's last log lines:\n  | broken app 2.0.0-smokefail") == true)
             #expect(record.steps.first { $0.name == "switch" }?.outcome == .skipped)
         }
     }
