@@ -50,6 +50,30 @@ struct DeployCLITests {
         #expect(process.stderr.contains("Service 'api' uses the process runtime: give --version V"))
     }
 
+    @Test("a deploy with another --state-dir still waits for the project's lock")
+    func stateDirectoryKeepsTheLock() async throws {
+        let directory = try TemporaryDirectory(prefix: "deploy-lock")
+        defer { directory.remove() }
+        _ = try directory.write(
+            "shipshape.yml",
+            """
+            project: locked
+            gateway:
+              routes: [{ match: /, service: api }]
+              admin: { socket: \(directory.path)/admin.sock }
+            services:
+              api: { runtime: process, command: ["./api", "{port}"] }
+            """)
+        let lock = try DeployLock.acquire(
+            path: "\(directory.path)/.shipshape/\(DeployLock.fileName(project: "locked"))", project: "locked",
+            detail: "deploy api 1")
+        defer { lock.release() }
+        let second = try await ShipshapeProcess.run(
+            ["deploy", "api", "--version", "2", "--state-dir", "elsewhere"], in: directory.path)
+        #expect(second.status == 1)
+        #expect(second.stderr.contains("Another deploy of project 'locked' is running (pid \(getpid())"), "\(second.stderr)")
+    }
+
     /// The one JSON record `text` holds (the whole of standard output).
     static func record(_ text: String) throws -> DeployRecord {
         try DeployHistory.makeDecoder().decode(DeployRecord.self, from: Data(text.utf8))

@@ -27,6 +27,10 @@ public struct DeploySettings: Sendable {
     /// Those of `routes` that also lead to another service (host routes sharing a prefix): the metrics cannot
     /// tell their requests apart, so the bake window counts them too and says so in the log.
     public var sharedRoutes: [String]
+    /// Where the project's deploy lock lives: the default state directory next to `shipshape.yml` even when
+    /// `--state-dir` moves the rest, so a deploy with another state directory still waits for this one (they
+    /// share the containers' names and the gateway).
+    public var lockDirectory: String
     /// The longest wait for the gateway to report the new color healthy.
     public var healthGateTimeout: Duration
     /// Keep the old color running after the drain, registered as a healthy standby that takes no traffic,
@@ -37,11 +41,13 @@ public struct DeploySettings: Sendable {
     public init(
         project: String, service: ServiceConfiguration, stateDirectory: String, adminSocket: String,
         metrics: HostPort? = nil, routes: [String]? = nil, sharedRoutes: [String] = [],
-        healthGateTimeout: Duration = Self.defaultHealthGateTimeout, keepStandby: Bool = false
+        healthGateTimeout: Duration = Self.defaultHealthGateTimeout, keepStandby: Bool = false,
+        lockDirectory: String? = nil
     ) {
         self.project = project
         self.service = service
         self.stateDirectory = stateDirectory
+        self.lockDirectory = lockDirectory ?? stateDirectory
         self.adminSocket = adminSocket
         self.metrics = metrics
         self.routes = routes
@@ -64,7 +70,7 @@ public struct DeploySettings: Sendable {
             metrics: configuration.gateway.admin.metrics,
             routes: Self.routes(of: service.name, in: configuration.gateway.routes).own,
             sharedRoutes: Self.routes(of: service.name, in: configuration.gateway.routes).shared,
-            keepStandby: keepStandby)
+            keepStandby: keepStandby, lockDirectory: configuration.resolve(Self.defaultStateDirectoryName))
     }
 
     /// The route prefixes leading to `service`, and those of them that also lead to another service.
@@ -77,5 +83,5 @@ public struct DeploySettings: Sendable {
     /// The deploy history file.
     public var historyPath: String { "\(stateDirectory)/\(DeployHistory.defaultFileName)" }
     /// The deploy lock file.
-    public var lockPath: String { "\(stateDirectory)/\(DeployLock.fileName(project: project))" }
+    public var lockPath: String { "\(lockDirectory)/\(DeployLock.fileName(project: project))" }
 }
