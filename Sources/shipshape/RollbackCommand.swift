@@ -39,3 +39,7 @@ extension ShipshapeCommand {
         }
     }
 }
+
+/// SIGINT/SIGTERM cancel a rollback: before the switch a color it started is stopped again; during the drain
+/// the wait is cut short and the color left is still retired (see `SignalCancellation`).
+extension ShipshapeCommand.RollbackCommand: InterruptibleCommand {}

@@ -171,8 +171,8 @@ struct DeployHarness: Sendable {
 
     /// Writes `shipshape.yml` into the test directory for the CLI (`shipshape deploy -c shipshape.yml` run
     /// there): this gateway's admin socket and metrics, and the service `app` with the process runtime as the
-    /// harness runs it, plus `extra` lines under the service (`bake: 30s`, `hooks: …`).
-    func writeConfiguration(_ extra: [String] = []) throws {
+    /// harness runs it with `drain`, plus `extra` lines under the service (`bake: 30s`, `hooks: …`).
+    func writeConfiguration(drain: String = "200ms", _ extra: [String] = []) throws {
         let metrics = settings.metrics.map { "\($0)" } ?? ""
         let health = Self.health
         _ = try directory.write(
@@ -189,7 +189,7 @@ struct DeployHarness: Sendable {
                 command: ["/bin/sh", "\(directory.path)/app.sh", "{port}", "{version}"]
                 health: { path: \(health.path), interval: 100ms, timeout: 500ms, healthy: 2, unhealthy: 2 }
                 smoke: [{ path: /api/hello, status: 200, contains: hello }]
-                drain: 200ms
+                drain: \(drain)
 
             """ + extra.map { "    \($0)\n" }.joined())
     }

@@ -68,6 +68,31 @@ struct DeployInterruptTests {
         }
     }
 
+    @Test("SIGINT during a rollback's drain cuts the wait short, still retires the color left, and exits 130")
+    func sigintDuringRollbackDrain() async throws {
+        try await DeployHarness.with { harness in
+            let controller = harness.controller()
+            try await controller.deploy(version: "1.0.0")
+            try await controller.deploy(version: "2.0.0")
+            let green = try #require(harness.records.load(service: "app", color: .green)?.pid)
+            try harness.writeConfiguration(drain: "60s")
+            let rollback = try harness.cli(["rollback", "app"])
+            defer { rollback.stop() }
+            try await harness.waitUntilActive(.blue)
+            try await Task.sleep(for: .milliseconds(300))
+            rollback.signal(SIGINT)
+            let status = try await DeployCommandDockerTests.exit(of: rollback, within: .seconds(20))
+            #expect(status == 130, "\(rollback.output)")
+            #expect(try await harness.admin.service("app").targets(of: .green).isEmpty, "not left draining")
+            #expect(!ProcessTable.groupIsRunning(green), "the color left was stopped")
+            #expect(try await harness.servedVersion() == "1.0.0")
+            let record = try #require(try harness.history().first)
+            #expect(record.outcome == .succeeded)
+            #expect(record.message?.contains("interrupted during the drain") == true)
+            #expect(record.steps.map(\.name) == ["restart", "health", "switch", "drain", "retire"])
+        }
+    }
+
     /// Polls `condition` every 50 ms for up to 30 s.
     static func waitUntil(_ what: String, _ condition: () async throws -> Bool) async throws {
         for _ in 0..<600 {

@@ -82,12 +82,22 @@ public struct Rollback: Sendable {
                 ])
             return Outcome(record: history, restarted: restarted, milliseconds: milliseconds)
         } catch {
-            let failure = (error as? DeployError) ?? DeployError(kind: .gateway, userMessage: "\(error)")
-            if restarted {
-                // Started for nothing: stopped again and out of the gateway, as before the rollback.
-                _ = try? await controller.admin.setTargets(service: service, color: previous, targets: [])
-                await controller.runtime.stop(service: service, color: previous)
-            }
+            let interrupted = Task.isCancelled
+            let failure =
+                interrupted
+                ? DeployError(kind: .interrupted, userMessage: "It was interrupted by a signal before the switch.")
+                : (error as? DeployError) ?? DeployError(kind: .gateway, userMessage: "\(error)")
+            if interrupted { timer.markInterrupted() }
+            let wasRestarted = restarted
+            // After SIGINT/SIGTERM the cleanup's gateway and engine requests would fail at once in this task.
+            let serving = await Task { () async -> String in
+                if wasRestarted {
+                    // Started for nothing: stopped again and out of the gateway, as before the rollback.
+                    _ = try? await controller.admin.setTargets(service: service, color: previous, targets: [])
+                    await controller.runtime.stop(service: service, color: previous)
+                }
+                return await self.serving(current)
+            }.value
             let record = DeployRecord(
                 service: service, version: "-", color: previous, previousColor: current, startedAt: startedAt,
                 finishedAt: Date(), outcome: .failed, message: "rollback failed: \(failure.userMessage)",
@@ -95,25 +105,57 @@ public struct Rollback: Sendable {
             try? controller.history.append(record)
             throw DeployError(
                 kind: failure.kind,
-                userMessage: "Rollback of '\(service)' to \(previous) failed; \(await serving(current)) \(failure.userMessage)",
+                userMessage: "Rollback of '\(service)' to \(previous) failed; \(serving) \(failure.userMessage)",
                 record: record)
         }
     }
 
     /// After the switch, drains and retires the color left as a deploy does (`drain`, then stopped, or kept
     /// as a healthy standby with `--keep-standby`), so it does not stay `draining` in the gateway. Traffic is
-    /// already back, so a failure here does not fail the rollback: it is logged and returned as a note.
+    /// already back, so a failure here does not fail the rollback: it is logged and returned as a note. A
+    /// signal during the drain cuts the wait short; the color is still taken out of the gateway and retired.
     func finish(leaving color: DeployColor, target: String?, _ timer: inout DeployStepTimer) async -> String? {
+        let drainError = await drain(color, &timer)
+        if let drainError, !Task.isCancelled { return notRetired(color, drainError) }
+        let interrupted = drainError != nil
+        if interrupted { timer.markInterrupted() }
+        let note: String? = interrupted ? "; interrupted during the drain, which was cut short" : nil
+        let (controller, drained) = (self.controller, timer)
+        // The retirement runs in a task of its own: after SIGINT/SIGTERM this one's requests fail at once.
+        let (retired, failure) = await Task { () async -> (DeployStepTimer, (any Error)?) in
+            var timer = drained
+            do {
+                try await timer.run("retire") {
+                    if interrupted {
+                        _ = try await controller.admin.setTargets(service: controller.service, color: color, targets: [])
+                    }
+                    try await controller.retire(color, standby: target)
+                }
+                return (timer, nil)
+            } catch {
+                return (timer, error)
+            }
+        }.value
+        timer = retired
+        if let failure { return notRetired(color, failure) }
+        return note
+    }
+
+    /// Runs the drain of `color` as a step; returns its error, if any.
+    func drain(_ color: DeployColor, _ timer: inout DeployStepTimer) async -> (any Error)? {
         do {
             try await timer.run("drain") { try await controller.drain(color) }
-            try await timer.run("retire") { try await controller.retire(color, standby: target) }
             return nil
         } catch {
-            let reason = (error as? DeployError)?.userMessage ?? "\(error)"
-            controller.logger.error(
-                "cannot retire the color left", metadata: ["color": "\(color)", "error": "\(reason)"])
-            return "; the \(color) color was not retired: \(reason)"
+            return error
         }
+    }
+
+    /// Logs why `color` could not be retired and returns the note for the history.
+    func notRetired(_ color: DeployColor, _ error: any Error) -> String {
+        let reason = (error as? DeployError)?.userMessage ?? "\(error)"
+        controller.logger.error("cannot retire the color left", metadata: ["color": "\(color)", "error": "\(reason)"])
+        return "; the \(color) color was not retired: \(reason)"
     }
 
     /// Where traffic is after a failed rollback, as the gateway sees it now.
