@@ -68,4 +68,28 @@ struct DockerRuntimeTests {
             }
         }
     }
+
+    @Test("a container that never listens on the service's port fails the gate saying so, with the port to fix")
+    func neverListensOnPort() async throws {
+        try await DockerComposeRuntimeTests.withEngine { client in
+            try await DeployHarness.with(docker: client) { harness in
+                try await harness.controller().deploy(version: DockerComposeRuntimeTests.one)
+                // The image's httpd listens on 80; the service claims 8081.
+                var settings = harness.settings
+                settings.service.port = 8081
+                settings.healthGateTimeout = .seconds(3)
+                let runtime = DockerColorRuntime(
+                    client: client, project: settings.project, containerPort: 8081, records: harness.records)
+                let controller = DeployController(settings: settings, runtime: runtime, httpClient: harness.httpClient)
+                let error = await #expect(throws: DeployError.self) {
+                    try await controller.deploy(version: DockerComposeRuntimeTests.two)
+                }
+                let message = error?.userMessage ?? ""
+                #expect(message.contains("never accepted connections on port 8081 inside its container"), "\(message)")
+                #expect(message.contains("`port: 8081` in shipshape.yml"))
+                #expect(message.contains("The blue color keeps serving."))
+                #expect(try await harness.get("/").body == "version one\n")
+            }
+        }
+    }
 }
