@@ -88,7 +88,8 @@ public struct Rollback: Sendable {
                 ? DeployError(kind: .interrupted, userMessage: "It was interrupted by a signal before the switch.")
                 : (error as? DeployError) ?? DeployError(kind: .gateway, userMessage: "\(error)")
             if interrupted { timer.markInterrupted() }
-            let wasRestarted = restarted
+            // Only a color this rollback did start again is stopped again (a failed restart left nothing running).
+            let wasRestarted = restarted && timer.steps.contains { $0.name == "restart" && $0.outcome == .succeeded }
             // After SIGINT/SIGTERM the cleanup's gateway and engine requests would fail at once in this task.
             let serving = await Task { () async -> String in
                 if wasRestarted {
