@@ -21,8 +21,8 @@ extension DeployController {
         var flippedBack = failure.kind == .bakeFailed
         var servesNew = run.switched && !flippedBack
         var message = failure.userMessage
+        if failure.kind == .interrupted { run.timer.markInterrupted() }
         if failure.kind == .interrupted, let newColor = run.newColor, run.started {
-            run.timer.markInterrupted()
             (servesNew, flippedBack, message) = await undoSwitch(run, newColor: newColor, message: message)
         }
         if let newColor = run.newColor, run.started, !servesNew {
