@@ -79,7 +79,7 @@ done
 start=$(date +%s%N)
 "$bin" rollback app --json -c "$work/shipshape.yml" > "$work/rollback.json" 2>> "$work/deploy.log"
 rollback_cli_ms=$(( ($(date +%s%N) - start) / 1000000 ))
-rollback_ms=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(round(sum(s["duration_ms"] for s in r["steps"]),1))' "$work/rollback.json")
+rollback_ms=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(round(sum(s["duration_ms"] for s in r["steps"] if s["name"] in ("restart","health","switch")),1))' "$work/rollback.json")
 wait "$load"
 ship_fail=$(failures "$work/wrk-shipshape.txt"); ship_req=$(requests "$work/wrk-shipshape.txt")
 switch_median=$(printf '%s\n' "${switches[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')

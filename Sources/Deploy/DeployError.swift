@@ -30,16 +30,21 @@ public struct DeployError: UserFacingError, Sendable {
         case invalidRequest
         /// There is nothing to roll back to.
         case nothingToRollBack
+        /// The deploy was cancelled (SIGINT or SIGTERM to the CLI) before it finished.
+        case interrupted
     }
 
     /// The category of failure.
     public let kind: Kind
     /// The one-paragraph explanation printed by the CLI.
     public let userMessage: String
+    /// The history record written for the failed deploy or rollback (what `--json` prints), when one was.
+    public var record: DeployRecord?
 
     /// An error of `kind` with its explanation.
-    public init(kind: Kind, userMessage: String) {
+    public init(kind: Kind, userMessage: String, record: DeployRecord? = nil) {
         self.kind = kind
         self.userMessage = userMessage
+        self.record = record
     }
 }

@@ -58,15 +58,26 @@ public struct StatusCollector: Sendable {
         return states.sorted { $0.name < $1.name }.map { state in
             let active = state.targets.filter { $0.color == state.activeColor }
             let healthy = active.filter { $0.state == "healthy" }.count
-            let standby = state.targets.filter { $0.color != state.activeColor }
             var detail = "\(state.activeColor.rawValue) active, \(healthy)/\(active.count) healthy"
-            if !standby.isEmpty {
-                detail += "; \(standby.count) \(standby.first?.color.rawValue ?? "") standing by"
+            let other = state.activeColor.other
+            let inactive = state.targets(of: other)
+            if !inactive.isEmpty {
+                // Only a healthy target of the other color stands by; a stopped one is down, not a standby.
+                let described = Self.inactiveStates.compactMap { state, word -> String? in
+                    let count = inactive.filter { $0.state == state }.count
+                    return count == 0 ? nil : "\(count) \(other.rawValue) \(word)"
+                }
+                detail += "; " + described.joined(separator: ", ")
             }
             let level: StatusReport.Level = healthy == 0 ? .critical : (healthy < active.count ? .warning : .ok)
             return .init(kind: "service", name: state.name, level: level, detail: level == .critical ? "no healthy target: " + detail : detail)
         }
     }
+
+    /// How targets of the inactive color are described, by their gateway state.
+    static let inactiveStates = [
+        ("healthy", "standing by"), ("adding", "starting"), ("draining", "draining"), ("unhealthy", "down"),
+    ]
 
     // MARK: - Certificates
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Deploy
 import Foundation
+import ShipshapeCore
 
 extension ShipshapeCommand {
     /// `shipshape deploy SERVICE --image REF | --version V`: a blue-green deploy; exit 0 only when the new
@@ -17,7 +18,7 @@ extension ShipshapeCommand {
         @Flag(help: "Switch even if the gateway never reports the new color healthy.") var force = false
         @Flag(help: "Keep the old color running as a healthy standby (rollback is then a plain switch).")
         var keepStandby = false
-        @Flag(help: "Print the deploy record as JSON.") var json = false
+        @Flag(help: "Print the deploy record as JSON (also when the deploy fails).") var json = false
         @Option(help: "The state directory (default: .shipshape next to the configuration file).")
         var stateDir: String?
 
@@ -29,13 +30,15 @@ extension ShipshapeCommand {
 
         func run() async throws {
             let session = try await DeploySession.open(
-                global: global, serviceName: service, stateDirectory: stateDir, keepStandby: keepStandby)
+                global: global, serviceName: service, stateDirectory: stateDir, keepStandby: keepStandby,
+                imageGiven: image != nil)
+            let requested = image ?? version ?? ""
             let outcome: DeployController.Outcome
             do {
-                outcome = try await session.controller.deploy(version: image ?? version ?? "", force: force)
+                outcome = try await session.controller.deploy(version: requested, force: force)
             } catch {
                 await session.close()
-                throw CLIError(error)
+                throw DeployFailureOutput.report(error, service: service, version: requested, json: json)
             }
             await session.close()
             if json {
@@ -48,5 +51,34 @@ extension ShipshapeCommand {
                         + "\(String(format: "%.1f", record.durationMilliseconds / 1000)) s\(switchTime).")
             }
         }
+    }
+}
+
+/// SIGINT/SIGTERM cancel a deploy, which then undoes itself like any failed deploy (see `SignalCancellation`).
+extension ShipshapeCommand.DeployCommand: InterruptibleCommand {}
+
+/// What `deploy` and `rollback` print when they fail.
+enum DeployFailureOutput {
+    /// Prints the failure record on standard output with `--json` (the record the history got, or one made
+    /// from the error when none was written, such as a lock refusal), and returns the error to throw. After
+    /// SIGINT/SIGTERM the message goes to standard error here, as the signal's own report replaces the error.
+    static func report(_ error: any Error, service: String, version: String, json: Bool) -> CLIError {
+        let failure = error as? DeployError
+        if json {
+            let now = Date()
+            let record =
+                failure?.record
+                ?? DeployRecord(
+                    service: service, version: version, startedAt: now, finishedAt: now, outcome: .failed,
+                    message: (error as? any UserFacingError)?.userMessage ?? "\(error)")
+            if let encoded = try? DeployHistory.makeEncoder().encode(record) {
+                print(String(decoding: encoded, as: UTF8.self))
+            }
+        }
+        let cliError = CLIError(error)
+        if failure?.kind == .interrupted {
+            FileHandle.standardError.write(Data("Error: \(cliError.message)\n".utf8))
+        }
+        return cliError
     }
 }

@@ -15,8 +15,10 @@ struct DeploySession {
 
     /// Builds the session for `serviceName`, logging JSON lines to standard error (standard output is for
     /// the result, so `--json` stays parseable).
+    /// `imageGiven` (deploy only) says whether `--image` or `--version` was given: each fits one runtime.
     static func open(
-        global: GlobalOptions, serviceName: String, stateDirectory: String?, keepStandby: Bool = false
+        global: GlobalOptions, serviceName: String, stateDirectory: String?, keepStandby: Bool = false,
+        imageGiven: Bool? = nil
     ) async throws -> DeploySession {
         LoggingSystem.bootstrap { label in JSONLogHandler(label: label, sink: .standardError) }
         let configuration = try global.loadConfiguration()
@@ -26,6 +28,7 @@ struct DeploySession {
             throw CLIError(
                 message: "There is no service '\(serviceName)' in \(configuration.file); known: \(names.joined(separator: ", ")).\(guess)")
         }
+        if let imageGiven { try checkFlag(imageGiven: imageGiven, service: service) }
         let settings = DeploySettings(
             configuration: configuration, service: service, stateDirectory: stateDirectory, keepStandby: keepStandby)
         let records = ColorRecordStore(directory: settings.stateDirectory)
@@ -59,6 +62,26 @@ struct DeploySession {
         return DeploySession(
             controller: DeployController(settings: settings, runtime: runtime, httpClient: httpClient),
             httpClient: httpClient, docker: docker)
+    }
+
+    /// Refuses `--version` for a docker service (it would be taken as an image name) and `--image` for a
+    /// process one, saying which flag fits.
+    static func checkFlag(imageGiven: Bool, service: ServiceConfiguration) throws {
+        switch (service.runtime, imageGiven) {
+        case (.docker, false):
+            throw CLIError(
+                message: """
+                    Service '\(service.name)' uses the docker runtime: give the image to run with --image REF \
+                    (for example --image registry.example/\(service.name):2.1.0); --version is for the process runtime.
+                    """)
+        case (.process, true):
+            throw CLIError(
+                message: """
+                    Service '\(service.name)' uses the process runtime: give --version V (substituted for {version} \
+                    in its command); --image is for the docker runtime.
+                    """)
+        default: return
+        }
     }
 
     /// The compose definition of `serviceName` that the docker runtime creates each color from; nil (with a

@@ -7,22 +7,25 @@ extension ShipshapeCommand {
     struct RollbackCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "rollback",
-            abstract: "Switch a service back to its previous color (restarting it first if it was stopped).")
+            abstract: "Switch a service back to its previous color (restarting it first if it was stopped), then retire the color it left.")
 
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The service to roll back.") var service: String
-        @Flag(help: "Print the rollback record as JSON.") var json = false
+        @Flag(help: "Keep the color left running as a healthy standby after its drain (else it is stopped).")
+        var keepStandby = false
+        @Flag(help: "Print the rollback record as JSON (also when it fails).") var json = false
         @Option(help: "The state directory (default: .shipshape next to the configuration file).")
         var stateDir: String?
 
         func run() async throws {
-            let session = try await DeploySession.open(global: global, serviceName: service, stateDirectory: stateDir)
+            let session = try await DeploySession.open(
+                global: global, serviceName: service, stateDirectory: stateDir, keepStandby: keepStandby)
             let outcome: Rollback.Outcome
             do {
                 outcome = try await Rollback(controller: session.controller).run()
             } catch {
                 await session.close()
-                throw CLIError(error)
+                throw DeployFailureOutput.report(error, service: service, version: "-", json: json)
             }
             await session.close()
             if json {
@@ -36,3 +39,7 @@ extension ShipshapeCommand {
         }
     }
 }
+
+/// SIGINT/SIGTERM cancel a rollback: before the switch a color it started is stopped again; during the drain
+/// the wait is cut short and the color left is still retired (see `SignalCancellation`).
+extension ShipshapeCommand.RollbackCommand: InterruptibleCommand {}

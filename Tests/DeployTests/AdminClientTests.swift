@@ -1,5 +1,6 @@
 import Deploy
 import Foundation
+import ShipshapeCore
 import Testing
 
 /// The admin API client against a real gateway's unix socket.
@@ -51,5 +52,19 @@ struct RequestCountsTests {
         #expect(green.errorRatio == 0.1)
         let later = RequestCounts(total: 150, serverErrors: 10)
         #expect(later.since(green) == RequestCounts(total: 50, serverErrors: 0))
+        // Another service's route on the same color is not the deployed service's traffic.
+        #expect(RequestCounts.parse(prometheusText: text, color: .green, routes: ["/"]) == .init(total: 94, serverErrors: 4))
+    }
+
+    @Test("finds a service's route prefixes and those another service shares")
+    func serviceRoutes() {
+        let routes = [
+            RouteConfiguration(match: "/other/", service: "other"), RouteConfiguration(match: "/", service: "web"),
+            RouteConfiguration(match: "/api/", host: "a.example", service: "web"),
+            RouteConfiguration(match: "/api/", host: "b.example", service: "other"),
+        ]
+        let web = DeploySettings.routes(of: "web", in: routes)
+        #expect(web.own == ["/", "/api/"])
+        #expect(web.shared == ["/api/"])
     }
 }

@@ -2,7 +2,8 @@ import TestSupport
 
 /// The command the tests deploy: a shell dispatcher on the version. `*-exits` prints a database error and
 /// exits; `*-unhealthy` serves 500 on /health; `*-smokefail` serves 500 on /api/hello; `*-bakefail`
-/// passes health and smoke tests but answers real traffic with 500; anything else runs the built
+/// passes health and smoke tests but answers real traffic with 500; `*-dies` passes them, answers the first
+/// real request and exits; `*-deaf` runs but never listens; anything else runs the built
 /// `shipshape demo-app` (in `$SHIPSHAPE_BINARY`).
 enum AppVersions {
     static let dispatcher = """
@@ -10,17 +11,23 @@ enum AppVersions {
         port=$1; version=$2
         case "$version" in
           *-exits) echo "app $version connecting to db:5432"; echo "fatal: database unavailable" >&2; exit 3 ;;
-          *-unhealthy|*-smokefail|*-bakefail) exec python3 "$(dirname "$0")/broken.py" "$port" "$version" ;;
+          *-deaf) echo "app $version listening on the wrong port"; exec sleep 600 ;;
+          *-unhealthy|*-smokefail|*-bakefail|*-dies) exec python3 "$(dirname "$0")/broken.py" "$port" "$version" ;;
           *) exec "$SHIPSHAPE_BINARY" demo-app --port "$port" --version "$version" ;;
         esac
         """
 
     static let broken = """
-        import http.server, sys
+        import http.server, os, sys
         port, version = int(sys.argv[1]), sys.argv[2]
         class Handler(http.server.BaseHTTPRequestHandler):
             protocol_version = 'HTTP/1.1'
             def do_GET(self):
+                self.answer()
+                if version.endswith('-dies') and self.path == '/api/hello' and self.headers.get('User-Agent') != 'shipshape-smoke':
+                    print('dying after a real request', flush=True)
+                    os._exit(1)
+            def answer(self):
                 smoke = self.headers.get('User-Agent') == 'shipshape-smoke'
                 if self.path == '/health':
                     code = 500 if version.endswith('-unhealthy') else 200

@@ -65,6 +65,26 @@ struct DeployControllerTests {
         }
     }
 
+    @Test("a new version that never listens fails within the gate, says so with its log and where it must listen")
+    func neverListens() async throws {
+        try await DeployHarness.with { harness in
+            try await harness.controller().deploy(version: "1.0.0")
+            var settings = harness.settings
+            settings.healthGateTimeout = .seconds(3)
+            let controller = DeployController(settings: settings, runtime: harness.runtime, httpClient: harness.httpClient)
+            let error = await #expect(throws: DeployError.self) { try await controller.deploy(version: "2.0.0-deaf") }
+            #expect(error?.kind == .unhealthy)
+            let message = error?.userMessage ?? ""
+            #expect(message.contains("runs but never accepted connections on 127.0.0.1:"), "\(message)")
+            #expect(message.contains("within 3.0 seconds: the app must listen on the port its command gets as {port}"))
+            #expect(message.contains("app 2.0.0-deaf listening on the wrong port"))  // its last log lines
+            #expect(message.contains("The blue color keeps serving."))
+            #expect(!message.contains("did not pass the gateway's health check"))
+            #expect(try await harness.servedVersion() == "1.0.0")
+            #expect(try await harness.admin.service("app").targets(of: .green).isEmpty)
+        }
+    }
+
     @Test("failing smoke tests stop the deploy before the switch and the history says which check failed")
     func smokeFailure() async throws {
         try await DeployHarness.with { harness in
@@ -80,6 +100,8 @@ struct DeployControllerTests {
             #expect(record.outcome == .failed)
             #expect(record.steps.first { $0.outcome == .failed }?.name == "smoke")
             #expect(record.message?.contains("GET /api/hello: expected status 200, got 500") == true)
+            #expect(record.message?.contains("shown above") == false)  // its log lines follow the message
+            #expect(record.message?.contains("The new version's last log lines:\n  | broken app 2.0.0-smokefail") == true)
             #expect(record.steps.first { $0.name == "switch" }?.outcome == .skipped)
         }
     }

@@ -3,7 +3,7 @@ import Foundation
 import TestSupport
 import Testing
 
-@Suite("Deploy history")
+@Suite("Deploy history", .timeLimit(.minutes(2)))
 struct DeployHistoryTests {
     private func record(
         _ service: String, _ version: String, _ outcome: DeployRecord.Outcome, at seconds: TimeInterval,
@@ -60,6 +60,59 @@ struct DeployHistoryTests {
         let contents = try history.read()
         #expect(contents.records.map(\.version) == ["api:1"])
         #expect(contents.damagedLines == [2])
+    }
+
+    @Test("a record appended after a torn last line starts a line of its own and is read back")
+    func appendAfterTornLine() throws {
+        let directory = try TemporaryDirectory(prefix: "history")
+        defer { directory.remove() }
+        let history = DeployHistory(path: "\(directory.path)/deploys.jsonl")
+        try history.append(record("api", "api:1", .succeeded, at: 0))
+        try Self.tear(history)
+        try history.append(record("api", "api:2", .succeeded, at: 10))
+        let contents = try history.read()
+        #expect(contents.records.map(\.version) == ["api:1", "api:2"])
+        #expect(contents.damagedLines == [2])
+    }
+
+    @Test("shipshape history warns about unreadable lines, names a service without deploys, refuses --limit 0")
+    func historyCommand() async throws {
+        let directory = try TemporaryDirectory(prefix: "history-cli")
+        defer { directory.remove() }
+        _ = try directory.write(
+            "shipshape.yml",
+            """
+            project: hist
+            gateway:
+              routes: [{ match: /api/, service: api }, { match: /, service: web }]
+            services:
+              web: { runtime: process, command: ["true"] }
+              api: { runtime: process, command: ["true"] }
+            """)
+        let history = DeployHistory(path: "\(directory.path)/.shipshape/\(DeployHistory.defaultFileName)")
+        try history.append(record("web", "web:1", .succeeded, at: 0))
+        try Self.tear(history)
+        try history.append(record("web", "web:2", .succeeded, at: 10))
+        let all = try await ShipshapeProcess.run(["history"], in: directory.path)
+        #expect(all.status == 0, "\(all.stderr)")
+        #expect(all.stdout.contains("web:1") && all.stdout.contains("web:2"))
+        #expect(all.stderr.contains("Warning: 1 line of \(history.path) cannot be read and is left out (line 2)"))
+        let none = try await ShipshapeProcess.run(["history", "api"], in: directory.path)
+        #expect(none.stdout == "No deploys of 'api' recorded yet.\n")
+        let unknown = try await ShipshapeProcess.run(["history", "wbe"], in: directory.path)
+        #expect(unknown.status == 1)
+        #expect(unknown.stderr.contains("there is no service 'wbe'") && unknown.stderr.contains("Did you mean 'web'?"))
+        let zero = try await ShipshapeProcess.run(["history", "--limit", "0"], in: directory.path)
+        #expect(zero.status != 0)
+        #expect(zero.stderr.contains("--limit must be 1 or more"))
+    }
+
+    /// Appends the start of a record with no end, as a crash mid-write leaves it.
+    static func tear(_ history: DeployHistory) throws {
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: history.path))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("{\"id\":\"trunc".utf8))
+        try handle.close()
     }
 
     @Test("keeps every line intact when many deploys append at once")

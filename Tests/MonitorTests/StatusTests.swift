@@ -76,6 +76,15 @@ struct StatusTests {
         #expect(byName["backups"]?.level == .critical && byName["backups"]?.detail.hasPrefix("no backup yet") == true)
         #expect(report.level == .critical && report.level.exitCode == 2)
 
+        // A green target that does not answer is down, not a standby.
+        try gateway.registry.setTargets(service: "web", color: .green, targets: [HostPort(host: "127.0.0.1", port: deadPort)])
+        var webCheck = await collector.collect().checks.first { $0.name == "web" }
+        for _ in 0..<50 where webCheck?.detail.contains("1 green down") != true {
+            try await Task.sleep(for: .milliseconds(100))
+            webCheck = await collector.collect().checks.first { $0.name == "web" }
+        }
+        #expect(webCheck?.detail == "blue active, 1/1 healthy; 1 green down", "\(String(describing: webCheck))")
+
         let settings = try BackupSettings(configuration)
         let manifest = try await BackupRunner(settings: settings, store: try settings.makeStore()).run()
         let after = await collector.collect()

@@ -14,6 +14,8 @@ struct BakeMonitor: Sendable {
     static let maximumMetricsSize = 16 * 1024 * 1024
 
     let metrics: HostPort
+    /// The route prefixes of the deployed service (nil: every route).
+    let routes: Set<String>?
     let httpClient: HTTPClient
     let logger: Logger
 
@@ -23,7 +25,7 @@ struct BakeMonitor: Sendable {
         do {
             let response = try await httpClient.execute(HTTPClientRequest(url: url), timeout: .seconds(5))
             let body = try await response.body.collect(upTo: Self.maximumMetricsSize)
-            return RequestCounts.parse(prometheusText: String(buffer: body), color: color)
+            return RequestCounts.parse(prometheusText: String(buffer: body), color: color, routes: routes)
         } catch {
             throw DeployError(
                 kind: .gateway,
@@ -31,19 +33,31 @@ struct BakeMonitor: Sendable {
         }
     }
 
-    /// Watches `color` for `window` from `baseline`; returns nil when it stayed under `maximumErrorRate`, or
-    /// the counts that crossed it.
+    /// Why a bake failed.
+    enum Failure: Sendable, Hashable {
+        /// The 5xx share crossed the limit.
+        case errors(RequestCounts)
+        /// The new color stopped serving (its process or container exited, or the gateway's probe calls its
+        /// target unhealthy): a verdict that needs no traffic to be reached.
+        case stopped(reason: String)
+    }
+
+    /// Watches `color` for `window` from `baseline`; returns nil when it stayed under `maximumErrorRate` and
+    /// `stopped` said nothing on every poll, else why it failed. `stopped` returns why the new color no longer
+    /// serves, or nil while it does.
     func watch(
-        _ color: DeployColor, from baseline: RequestCounts, window: Duration, maximumErrorRate: Double
-    ) async throws(DeployError) -> RequestCounts? {
+        _ color: DeployColor, from baseline: RequestCounts, window: Duration, maximumErrorRate: Double,
+        stopped: () async -> String?
+    ) async throws -> Failure? {
         let clock = ContinuousClock()
         let end = clock.now + window
         var latest = RequestCounts()
         repeat {
-            try? await Task.sleep(for: min(Self.pollInterval, max(.zero, end - clock.now)))
+            try await Task.sleep(for: min(Self.pollInterval, max(.zero, end - clock.now)))
+            if let reason = await stopped() { return .stopped(reason: reason) }
             latest = try await read(color).since(baseline)
             if latest.total >= Self.minimumRequests, latest.errorRatio > maximumErrorRate {
-                return latest
+                return .errors(latest)
             }
         } while clock.now < end
         logger.info(

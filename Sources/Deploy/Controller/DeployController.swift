@@ -56,8 +56,19 @@ public struct DeployController: Sendable {
         do {
             try await perform(&run, force: force)
         } catch {
-            let failure = (error as? DeployError) ?? DeployError(kind: .gateway, userMessage: "\(error)")
-            try await finishFailed(&run, failure)
+            // After SIGINT/SIGTERM the error is only the cancellation seen from inside a step.
+            let failure =
+                Task.isCancelled
+                ? interruption(run) : (error as? DeployError) ?? DeployError(kind: .gateway, userMessage: "\(error)")
+            let ended = run
+            // A cancelled task fails every admin and engine request at once, so the cleanup (reset the new
+            // color's targets, flip back, stop it, record the outcome) runs in a task of its own, which the
+            // signal did not cancel; this one waits for it.
+            let cleanup = Task { () async -> DeployError in
+                var run = ended
+                do throws(DeployError) { try await finishFailed(&run, failure) } catch { return error }
+            }
+            throw await cleanup.value
         }
         let record = run.record(service: service, outcome: .succeeded, message: run.note)
         try history.append(record)
@@ -79,10 +90,11 @@ public struct DeployController: Sendable {
         run.newColor = newColor
         run.oldColor = oldColor
         run.oldTarget = oldTarget
+        // Set before the start: a start that fails half-way (a container created, then refused) is removed too.
+        run.started = true
         let record = try await step(&run, "start") {
             try await runtime.start(service: service, color: newColor, version: version)
         }
-        run.started = true
         try await step(&run, "health") { try await healthGate(record, force: force) }
         try await step(&run, "smoke") {
             guard let target = HostPort(configText: record.target), !settings.service.smoke.isEmpty else { return }
@@ -93,40 +105,51 @@ public struct DeployController: Sendable {
             try await runtime.runHook(.preSwitch, settings.service.preSwitchHook, service: service, record: record)
         }
         let bake = BakeMonitor(
-            metrics: settings.metrics ?? HostPort(host: "", port: 0), httpClient: httpClient, logger: logger)
+            metrics: settings.metrics ?? HostPort(host: "", port: 0), routes: settings.routes.map(Set.init),
+            httpClient: httpClient, logger: logger)
+        if !settings.sharedRoutes.isEmpty {
+            logger.warning(
+                "the bake window also counts other services' requests on routes they share with this one",
+                metadata: ["service": "\(service)", "routes": "\(settings.sharedRoutes.joined(separator: ","))"])
+        }
         let baseline = settings.metrics == nil ? nil : try? await bake.read(newColor)
         run.switchMilliseconds = try await step(&run, "switch") { try await switchTraffic(to: newColor, force: force) }
         run.switched = true
         try await step(&run, "bake") {
             // A first deploy has nothing to flip back to, so it is not baked.
             guard let baseline, oldColor != nil, settings.service.bake > .zero else { return }
-            let crossed = try await bake.watch(
+            let failure = try await bake.watch(
                 newColor, from: baseline, window: settings.service.bake,
-                maximumErrorRate: settings.service.bakeErrorRate)
-            if let crossed { try await flipBack(from: newColor, to: oldColor, counts: crossed) }
+                maximumErrorRate: settings.service.bakeErrorRate
+            ) { await stoppedServing(record) }
+            if let failure { try await flipBack(from: record, to: oldColor, failure: failure) }
         }
         guard let oldColor else {
             run.timer.skip(["drain", "retire"])
             run.note = try await postDeploy(&run, record)
             return
         }
-        try await step(&run, "drain") {
-            try await Task.sleep(for: settings.service.drain)
-            // Removing the old targets ends their WebSocket tunnels: the drain is over.
-            try await admin.setTargets(service: service, color: oldColor, targets: [])
-        }
-        try await step(&run, "retire") {
-            guard settings.keepStandby, let standby = oldTarget,
-                await runtime.isRunning(service: service, color: oldColor)
-            else {
-                await runtime.stop(service: service, color: oldColor)
-                return
-            }
-            // Registered again it starts as `adding`, the probe makes it a healthy standby that takes no
-            // traffic: a rollback is then a plain switch.
-            try await admin.setTargets(service: service, color: oldColor, targets: [standby])
-        }
+        try await step(&run, "drain") { try await drain(oldColor) }
+        try await step(&run, "retire") { try await retire(oldColor, standby: oldTarget) }
         run.note = try await postDeploy(&run, record)
+    }
+
+    /// Waits `drain` for the requests in flight on `color` (which no longer takes new ones), then removes its
+    /// targets, which also ends their WebSocket tunnels: the drain is over.
+    func drain(_ color: DeployColor) async throws {
+        try await Task.sleep(for: settings.service.drain)
+        _ = try await admin.setTargets(service: service, color: color, targets: [])
+    }
+
+    /// Stops the drained `color`, or with `--keep-standby` registers `standby` (its target) again while it runs:
+    /// it starts as `adding` and the probe makes it a healthy standby that takes no traffic, so a rollback is
+    /// then a plain switch.
+    func retire(_ color: DeployColor, standby: String?) async throws {
+        guard settings.keepStandby, let standby, await runtime.isRunning(service: service, color: color) else {
+            await runtime.stop(service: service, color: color)
+            return
+        }
+        _ = try await admin.setTargets(service: service, color: color, targets: [standby])
     }
 
     /// Runs `hooks.post_deploy` where the runtime runs hooks (process: on the host; docker: inside the new
@@ -171,6 +194,9 @@ public struct DeployController: Sendable {
                     kind: .unhealthy,
                     userMessage:
                         "The new \(record.color) version \(record.version) exited before it listened on \(target).")
+            }
+            if !listening, !Task.isCancelled {
+                throw DeployError(kind: .unhealthy, userMessage: neverListened(record, target: target))
             }
         }
         try await admin.setTargets(service: service, color: record.color, targets: [record.target])
@@ -223,6 +249,24 @@ public struct DeployController: Sendable {
         throw DeployError(kind: .unhealthy, userMessage: reason)
     }
 
+    /// Why a new color that runs but never accepted a connection failed, with where to look: the gateway
+    /// never got its target, so its health check is not the problem.
+    func neverListened(_ record: ColorRecord, target: HostPort) -> String {
+        let port = settings.service.port
+        let (where_, hint) =
+            record.container == nil
+            ? ("on \(target)", "the app must listen on the port its command gets as {port} (also $PORT)")
+            : (
+                "on port \(port) inside its container (published at \(target))",
+                "the app must listen on the service's `port: \(port)` in shipshape.yml (inside the container, on "
+                    + "0.0.0.0); fix that value or the app's listen address"
+            )
+        return """
+            The new \(record.color) version \(record.version) runs but never accepted connections \(where_) within \
+            \(settings.healthGateTimeout): \(hint). It was never given to the gateway.
+            """
+    }
+
     /// Switches new requests to `color`; returns how long the gateway took, in milliseconds.
     func switchTraffic(to color: DeployColor, force: Bool) async throws(DeployError) -> Double {
         let clock = ContinuousClock()
@@ -234,14 +278,35 @@ public struct DeployController: Sendable {
         return took
     }
 
+    /// Why the new color no longer serves during the bake window, or nil while it does: its process or
+    /// container exited, or the gateway's probe marked its target unhealthy (an `adding` target after a forced
+    /// switch is not a verdict yet: its 503s count against it instead).
+    func stoppedServing(_ record: ColorRecord) async -> String? {
+        if !(await runtime.isRunning(service: service, color: record.color)) {
+            return "its \(record.container == nil ? "process" : "container") exited"
+        }
+        guard let state = try? await admin.service(service),
+            state.targets(of: record.color).first(where: { $0.address == record.target })?.state == "unhealthy"
+        else { return nil }
+        return "the gateway's health check calls it unhealthy (GET \(settings.service.health.path))"
+    }
+
     /// Sends traffic back to the old color after a failed bake (forced: it is draining, not healthy).
-    func flipBack(from new: DeployColor, to old: DeployColor?, counts: RequestCounts) async throws(DeployError) {
-        let ratio = String(format: "%.1f%%", counts.errorRatio * 100)
-        let limit = String(format: "%.1f%%", settings.service.bakeErrorRate * 100)
-        var message = """
-            The bake window saw \(Int(counts.serverErrors)) of \(Int(counts.total)) requests to the new \(new) color \
-            answered with 5xx (\(ratio), limit \(limit)).
-            """
+    func flipBack(from new: ColorRecord, to old: DeployColor?, failure: BakeMonitor.Failure) async throws(DeployError) {
+        var message: String
+        switch failure {
+        case .errors(let counts):
+            let ratio = String(format: "%.1f%%", counts.errorRatio * 100)
+            let limit = String(format: "%.1f%%", settings.service.bakeErrorRate * 100)
+            message = """
+                The bake window saw \(Int(counts.serverErrors)) of \(Int(counts.total)) requests to the new \(new.color) \
+                color answered with 5xx (\(ratio), limit \(limit)).
+                """
+        case .stopped(let reason):
+            message = """
+                The new \(new.color) version \(new.version) stopped serving during the bake window: \(reason).
+                """
+        }
         if let old {
             try await admin.activate(service: service, color: old, force: true)
             logger.warning("bake failed: flipped traffic back", metadata: ["service": "\(service)", "color": "\(old)"])

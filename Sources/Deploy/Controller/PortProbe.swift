@@ -8,11 +8,12 @@ enum PortProbe {
     /// How often a starting target is tried.
     static let pollInterval: Duration = .milliseconds(20)
 
-    /// Waits until `target` accepts a connection; false when `deadline` passes or `stillRunning` says no.
+    /// Waits until `target` accepts a connection; false when `deadline` passes, `stillRunning` says no or
+    /// the task is cancelled.
     static func waitUntilListening(
         _ target: HostPort, until deadline: ContinuousClock.Instant, stillRunning: () async -> Bool
     ) async -> Bool {
-        while ContinuousClock().now < deadline {
+        while ContinuousClock().now < deadline, !Task.isCancelled {
             if accepts(target) { return true }
             if !(await stillRunning()) { return false }
             try? await Task.sleep(for: pollInterval)

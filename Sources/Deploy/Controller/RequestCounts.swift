@@ -1,7 +1,8 @@
 import Foundation
 
 /// Requests a color answered, read from the gateway's `shipshape_http_requests_total{route,status,color}`
-/// counters: the bake window compares two readings to get the new color's 5xx ratio since the switch.
+/// counters: the bake window compares two readings to get the new color's 5xx ratio since the switch. The
+/// counters hold every service's requests on that color, so only the deployed service's routes are summed.
 public struct RequestCounts: Sendable, Hashable {
     /// All requests answered on the color.
     public var total: Double
@@ -17,8 +18,11 @@ public struct RequestCounts: Sendable, Hashable {
     /// The metric read.
     static let metricName = "shipshape_http_requests_total"
 
-    /// Sums the counters of `color` in a Prometheus text exposition.
-    public static func parse(prometheusText text: String, color: DeployColor) -> RequestCounts {
+    /// Sums the counters of `color` in a Prometheus text exposition, only those of `routes` (route prefixes,
+    /// the `route` label) when given.
+    public static func parse(prometheusText text: String, color: DeployColor, routes: Set<String>? = nil)
+        -> RequestCounts
+    {
         var counts = RequestCounts()
         for line in text.split(separator: "\n") where line.hasPrefix(metricName + "{") {
             guard let close = line.lastIndex(of: "}"),
@@ -26,6 +30,7 @@ public struct RequestCounts: Sendable, Hashable {
             else { continue }
             let labels = Self.labels(line[line.index(line.startIndex, offsetBy: metricName.count + 1)..<close])
             guard labels["color"] == color.rawValue else { continue }
+            if let routes, !routes.contains(labels["route"] ?? "") { continue }
             counts.total += value
             if labels["status"]?.hasPrefix("5") == true { counts.serverErrors += value }
         }

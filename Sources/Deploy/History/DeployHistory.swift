@@ -62,9 +62,12 @@ public struct DeployHistory: Sendable {
         do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
             throw historyError("cannot create \(directory): \(error.localizedDescription)")
         }
-        let descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, Self.fileMode)
+        let descriptor = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, Self.fileMode)
         guard descriptor >= 0 else { throw historyError("cannot open it for appending: \(Self.errnoText())") }
         defer { close(descriptor) }
+        // A torn last line (a crash mid-write, a hand edit) must not swallow this record: end it first. Two
+        // writers racing here at worst leave an empty line, which reading skips.
+        if !Self.endsWithNewline(descriptor) { line.insert(UInt8(ascii: "\n"), at: line.startIndex) }
         // One write call per record: with O_APPEND concurrent writers never interleave within a line.
         let written = line.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
         guard written == line.count else { throw historyError("cannot append to it: \(Self.errnoText())") }
@@ -100,6 +103,15 @@ public struct DeployHistory: Sendable {
     /// The newest successful deploy of `service`, if any (what `rollback` returns to).
     public func lastSuccessful(service: String) throws(DeployError) -> DeployRecord? {
         try records(service: service).first { $0.outcome == .succeeded }
+    }
+
+    /// True when the file is empty or its last byte is a newline.
+    static func endsWithNewline(_ descriptor: Int32) -> Bool {
+        var status = stat()
+        guard fstat(descriptor, &status) == 0, status.st_size > 0 else { return true }
+        var last: UInt8 = 0
+        guard pread(descriptor, &last, 1, status.st_size - 1) == 1 else { return true }
+        return last == UInt8(ascii: "\n")
     }
 
     private func historyError(_ reason: String) -> DeployError {

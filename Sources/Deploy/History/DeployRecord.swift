@@ -85,6 +85,9 @@ public struct DeployRecord: Sendable, Codable, Hashable {
         self.steps = steps
     }
 
+    /// True for a deploy's record (its first step is `prepare`), false for a rollback's.
+    public var isDeploy: Bool { steps.first?.name == DeployController.steps[0] }
+
     /// The deploy's total duration in milliseconds.
     public var durationMilliseconds: Double { finishedAt.timeIntervalSince(startedAt) * 1000 }
 

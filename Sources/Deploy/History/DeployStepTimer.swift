@@ -41,6 +41,12 @@ public struct DeployStepTimer: Sendable {
         }
     }
 
+    /// Says that the last failed step was cut short by SIGINT/SIGTERM (its own error is only the cancellation).
+    mutating func markInterrupted() {
+        guard let index = steps.lastIndex(where: { $0.outcome == .failed }) else { return }
+        steps[index].message = "interrupted by a signal"
+    }
+
     static func milliseconds(_ duration: Duration) -> Double {
         let (seconds, attoseconds) = duration.components
         return Double(seconds) * 1000 + Double(attoseconds) / 1e15

@@ -58,9 +58,11 @@ public struct DockerColorRuntime: ColorRuntime {
             ?? ContainerSpec(
                 image: version, labels: labels, exposedPorts: ["\(containerPort)/tcp"],
                 portBindings: [.init(containerPort: containerPort, hostIP: "127.0.0.1", hostPort: 0)])
+        var created = false
         do {
             try await prepareResources()
             let id = try await client.createContainer(spec, name: name)
+            created = true
             try await client.startContainer(id)
             let record = try await recordOf(id: id, name: name, service: service, color: color, version: version)
             try records.save(record)
@@ -70,9 +72,11 @@ public struct DockerColorRuntime: ColorRuntime {
                     "service": "\(service)", "color": "\(color)", "image": "\(version)", "target": "\(record.target)",
                 ])
             return record
-        } catch let error as DockerEngineError {
-            throw failure("start \(name) from \(version)", error)
         } catch {
+            // A container created but refused at start (a missing entrypoint, a port taken) is not left behind.
+            // The removal gets a task of its own: in a cancelled one (SIGINT) the engine request fails at once.
+            if created { await Task { await remove(service: service, color: color) }.value }
+            if let error = error as? DockerEngineError { throw failure("start \(name) from \(version)", error) }
             throw (error as? DeployError) ?? DeployError(kind: .containerFailed, userMessage: "\(error)")
         }
     }

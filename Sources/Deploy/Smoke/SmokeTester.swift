@@ -55,8 +55,8 @@ public struct SmokeTester: Sendable {
                     \(failures.count) of \(results.count) smoke test\(results.count == 1 ? "" : "s") failed against \
                     the new version at \(target):
                     \(failures.map { "  - \($0.summary)" }.joined(separator: "\n"))
-                    The new version was not given traffic. Fix it (its log is shown above) or correct the \
-                    expectations under `smoke:` in shipshape.yml, then deploy again.
+                    The new version was not given traffic. Fix it or correct the expectations under `smoke:` in \
+                    shipshape.yml, then deploy again.
                     """)
         }
         return results

@@ -40,7 +40,13 @@ extension ProxyHandler {
     func connect(_ exchange: Exchange, context: ChannelHandlerContext, fresh: Bool = false) {
         guard let service = exchange.service else { return }
         switch runtime.registry.pick(service: service) {
-        case .unknownService, .noHealthyTarget:
+        case .unknownService:
+            respond(.noHealthyTarget, exchange: exchange, context: context)
+            return
+        case .noHealthyTarget(let color):
+            // The 503 is the active color's failure: counted under it, a deploy's bake window sees a new
+            // version that stopped serving after the switch.
+            exchange.color = color
             respond(.noHealthyTarget, exchange: exchange, context: context)
             return
         case .target(let target, let color):

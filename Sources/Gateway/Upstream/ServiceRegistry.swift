@@ -24,7 +24,8 @@ public final class ServiceRegistry: Sendable {
     /// The outcome of choosing a target.
     enum Pick {
         case target(HostPort, Color)
-        case noHealthyTarget
+        /// The active color (named so the 503 is counted as that color's failure) has no target to take it.
+        case noHealthyTarget(Color)
         case unknownService
     }
 
@@ -32,7 +33,7 @@ public final class ServiceRegistry: Sendable {
         let now = NIODeadline.now()
         return pools.withLock { pools in
             guard var pool = pools[service] else { return .unknownService }
-            guard let address = pool.pick(now: now) else { return .noHealthyTarget }
+            guard let address = pool.pick(now: now) else { return .noHealthyTarget(pool.activeColor) }
             let color = pool.activeColor
             pools[service] = pool
             return .target(address, color)
