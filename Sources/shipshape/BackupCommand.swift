@@ -149,13 +149,16 @@ extension ShipshapeCommand.Backup {
         @Option(help: "Only this source (e.g. postgres-shop, redis, files).") var source: String?
         @Option(help: "The directory to restore into.") var to: String = "restore"
         @Option(help: "Restore the PostgreSQL dump into this new database on the configured server.") var database: String?
+        @Flag(help: "With --database: the restoring user owns every object (the dump's roles do not exist on this server).")
+        var noOwner = false
         @OptionGroup var decryption: IdentityOption
 
         func run() async throws {
             let settings = try options.prepare(identity: decryption.identity)
             let restored = try await withCLIErrors {
-                try await BackupRestorer(settings: settings, store: try settings.makeStore())
-                    .restore(id: id, source: source, to: BackupOptions.fromCurrentDirectory(to), database: database)
+                var restorer = BackupRestorer(settings: settings, store: try settings.makeStore())
+                restorer.keepsOwners = !noOwner
+                return try await restorer.restore(id: id, source: source, to: BackupOptions.fromCurrentDirectory(to), database: database)
             }
             if options.json { return try options.printJSON(restored.map { ["part": $0.part, "destination": $0.destination] }) }
             for item in restored { print("\(item.part) → \(item.destination)") }

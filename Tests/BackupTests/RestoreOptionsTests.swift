@@ -84,4 +84,28 @@ struct RestoreOptionsTests {
         #expect(try await fixture.psql("SELECT pg_encoding_to_char(encoding) FROM pg_database WHERE datname = 'legacy_copy'", database: "postgres") == "SQL_ASCII")
         #expect(try await fixture.psql("SELECT encode(convert_to(name, 'SQL_ASCII'), 'hex') FROM users", database: "legacy_copy") == "636166e9")
     }
+
+    @Test("--database keeps the dumped owners, so the app's role can use its tables again; keepsOwners off (--no-owner) gives them to the restoring user")
+    func ownersKept() async throws {
+        let fixture = try await BackupEndToEndTests.Fixture()
+        defer { fixture.stop() }
+        try await fixture.psql("CREATE ROLE app_user LOGIN; ALTER TABLE users OWNER TO app_user; ALTER SEQUENCE users_id_seq OWNER TO app_user", database: "shop")
+        var settings = fixture.settings(store: "store")
+        settings.configuration.sources = [.postgres(.init(host: "127.0.0.1", port: fixture.postgres.port, databases: ["shop"]))]
+        let store = try settings.makeStore()
+        let manifest = try await BackupRunner(settings: settings, store: store).run()
+
+        var restorer = BackupRestorer(settings: settings, store: store)
+        _ = try await restorer.restore(id: manifest.id, source: "postgres-shop", to: fixture.directory.path + "/r", database: "shop_copy")
+        #expect(try await fixture.psql("SELECT tableowner FROM pg_tables WHERE tablename = 'users'", database: "shop_copy") == "app_user")
+        let insert = try await ProcessRunner.run([
+            "psql", "-X", "-At", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", String(fixture.postgres.port), "-U", "app_user",
+            "-d", "shop_copy", "-c", "INSERT INTO users (name) VALUES ('after the restore') RETURNING id",
+        ])
+        #expect(insert.status == 0, "the app's role writes to its restored table: \(insert.stderr)")
+
+        restorer.keepsOwners = false
+        _ = try await restorer.restore(id: manifest.id, source: "postgres-shop", to: fixture.directory.path + "/r2", database: "shop_plain")
+        #expect(try await fixture.psql("SELECT tableowner FROM pg_tables WHERE tablename = 'users'", database: "shop_plain") == "postgres")
+    }
 }

@@ -4,6 +4,9 @@ import Foundation
 public struct BackupRestorer: Sendable {
     let settings: BackupSettings
     let store: any BackupStore
+    /// With `--database`: objects keep the owners they had (the app's role can use its tables again). Off
+    /// (`--no-owner`), the restoring user owns everything, for a server where the dump's roles do not exist.
+    public var keepsOwners = true
     let runner: any DumpCommandRunner
 
     /// A restorer.
@@ -129,7 +132,7 @@ public struct BackupRestorer: Sendable {
         let name = "\"" + database.replacingOccurrences(of: "\"", with: "\"\"") + "\""
         _ = try await postgres.query(PostgresSource.createDatabase(database, like: part.databaseEncoding), database: "postgres")
         do {
-            try await postgres.restore(database: database, privileges: true) { sink in
+            try await postgres.restore(database: database, privileges: true, owners: keepsOwners) { sink in
                 _ = try await verifier.readPart(part, backup: id, identities: identities, into: sink)
             }
         } catch {

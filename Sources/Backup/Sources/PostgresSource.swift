@@ -190,10 +190,11 @@ public struct PostgresSource: Sendable {
     }
 
     /// Runs `pg_restore` into `database` while `body` streams a custom-format dump into it.
+    /// `owners`: objects keep their dumped owners (the roles must exist: `postgres-globals.sql` creates them).
     func restore<Result>(
-        database: String, privileges: Bool, _ body: (any ByteSink) async throws -> Result
+        database: String, privileges: Bool, owners: Bool = false, _ body: (any ByteSink) async throws -> Result
     ) async throws -> Result {
-        let arguments = ["--no-owner", "--exit-on-error", "--dbname=\(database)"] + (privileges ? [] : ["--no-privileges"])
+        let arguments = (owners ? [] : ["--no-owner"]) + ["--exit-on-error", "--dbname=\(database)"] + (privileges ? [] : ["--no-privileges"])
         return try await runner.feed(DumpCommand("pg_restore", arguments, environment: environment(database: database)), body)
     }
 }
