@@ -57,6 +57,28 @@ struct TLSTests {
         }
     }
 
+    @Test("an HTTP/2 GET with a body but no content-length is refused, and its body never reaches a pooled upstream connection")
+    func http2BodyWithoutLength() async throws {
+        try await GatewayHarness.with(tls: true) { gateway in
+            // The body is an HTTP/1.1 request line: written upstream unframed, it would become the next request
+            // on that connection, and the next client's request the value of its X-Ignore header.
+            let smuggled = "GET /api/hello HTTP/1.1\r\nHost: t\r\nX-Ignore: "
+            let attack = try await CurlResponse.run(
+                ["-k", "--http2", "-X", "GET", "-T", "-", "\(gateway.https)/headers"], input: Data(smuggled.utf8))
+            #expect(attack.httpVersion == "2")
+            #expect(attack.status == 400, "\(attack.body)")
+            #expect(attack.body.contains(#""error":"bad_request""#))
+            for _ in 0..<3 {
+                let victim = try await CurlResponse.run(["-k", "--http1.1", "-H", "X-Victim: 1", "\(gateway.https)/headers"])
+                #expect(victim.status == 200)
+                #expect(victim.body.contains(#""x-victim":"1""#), "the victim's own request was answered: \(victim.body)")
+            }
+            // A GET without a body is as before.
+            let plain = try await CurlResponse.run(["-k", "--http2", "\(gateway.https)/api/hello"])
+            #expect(plain.status == 200 && plain.body.contains("hello from the demo app"))
+        }
+    }
+
     @Test("plain HTTP redirects to HTTPS with 301, except ACME challenges")
     func redirect() async throws {
         try await GatewayHarness.with(tls: true) { gateway in

@@ -28,6 +28,9 @@ final class Exchange {
     var requestEnded = false
     var responseStarted = false
     var bodyForwarded = false
+    /// An HTTP/2 GET or HEAD without `content-length`: it goes upstream without body framing, so a body that
+    /// follows its head anyway must never be written there (the upstream would read it as the next request).
+    var bodyNotFramed = false
     var retried = false
     /// Request parts received before the upstream connection was ready (at most one read's worth).
     var buffered: [HTTPClientRequestPart] = []

@@ -160,6 +160,15 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .head:
             return nil
         case .body(let buffer):
+            if exchange.bodyNotFramed, buffer.readableBytes > 0 {
+                // Written upstream unframed, these bytes would be the next request on a pooled connection
+                // (request smuggling): the exchange ends here, and its upstream connection with it.
+                abortUpstream(exchange)
+                respond(
+                    .badRequest("a GET or HEAD request sent a body without content-length"), exchange: exchange, context: context,
+                    forceClose: true)
+                return nil
+            }
             exchange.requestBodyBytes += buffer.readableBytes
             if exchange.requestBodyBytes > runtime.configuration.limits.maxBodySize.bytes {
                 abortUpstream(exchange)
@@ -246,15 +255,17 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         var head = exchange.upstreamHead
         let hadChunkedBody = head.headers[canonicalForm: "transfer-encoding"].contains { $0.lowercased() == "chunked" }
         HopByHopHeaders.strip(&head.headers, keepUpgrade: exchange.isUpgrade)
-        if hadChunkedBody || (connection.isHTTP2 && !head.headers.contains(name: "content-length")
-            && head.method != .GET && head.method != .HEAD)
-        {
-            head.headers.add(name: "transfer-encoding", value: "chunked")
+        if hadChunkedBody || (connection.isHTTP2 && !head.headers.contains(name: "content-length")) {
+            if head.method != .GET && head.method != .HEAD {
+                head.headers.add(name: "transfer-encoding", value: "chunked")
+            } else {
+                exchange.bodyNotFramed = true
+            }
         }
         head.version = .http1_1
         if connection.isHTTP2 {
             if !head.headers.contains(name: "host"), let authority = host { head.headers.add(name: "host", value: authority) }
-            Self.joinCookieCrumbs(&head.headers)
+            CookieCrumbs.join(&head.headers)
         }
         runtime.forwarded.apply(
             to: &head.headers, peer: connection.peerIP, clientIP: exchange.clientIP, scheme: connection.scheme,
@@ -270,18 +281,6 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
         exchange.upstreamHead = head
     }
-
-    /// HTTP/2 clients send cookies as separate fields, one per cookie, so HPACK can index them; browsers do.
-    /// HTTP/1.1 allows one `Cookie` header, and servers that join repeated fields with commas would read
-    /// `a=1, b=2` as one cookie. RFC 9113 §8.2.3: joined with "; " before going to HTTP/1.1.
-    static func joinCookieCrumbs(_ headers: inout HTTPHeaders) {
-        var count = 0
-        for (name, _) in headers where HeaderName.matches(name, cookieName) { count += 1 }
-        guard count > 1 else { return }
-        let crumbs = headers.compactMap { name, value in HeaderName.matches(name, cookieName) ? value : nil }
-        headers.replaceOrAdd(name: "cookie", value: crumbs.joined(separator: "; "))
-    }
-    static let cookieName = Array("cookie".utf8)
 
     /// The request's tracing headers, lowercased: kept (a valid traceparent) or replaced (the request ID).
     static let tracingNames = [RequestID.headerName.lowercased(), TraceParent.headerName].map { Array($0.utf8) }
