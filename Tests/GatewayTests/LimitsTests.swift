@@ -52,6 +52,29 @@ struct LimitsTests {
         }
     }
 
+    @Test("upstream_timeout counts from the request's end: a slow but steady upload passes; a body that stops is a 408, not a 504")
+    func slowUpload() async throws {
+        try await GatewayHarness.with(configure: { config, _ in
+            config.gateway.limits.upstreamTimeout = .milliseconds(500)
+            config.gateway.limits.idleTimeout = .seconds(2)
+        }) { gateway in
+            // Ten bytes at one every 0.25 s: 2.5 s of upload, five times the upstream timeout.
+            let head = "POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\nConnection: close\r\n\r\n"
+            let steady = try await rawExchange(port: gateway.httpPort, chunks: [head] + Array(repeating: "a", count: 10), pause: 0.25)
+            #expect(steady.hasPrefix("HTTP/1.1 200"), "\(steady.prefix(300))")
+
+            // Three bytes, then nothing: the client's stall, answered after idle_timeout.
+            let (stalled, elapsed) = try await timedRawExchange(
+                port: gateway.httpPort, chunks: [head, "a", "a", "a"], pause: 0.1, timeout: 30)
+            #expect(stalled.hasPrefix("HTTP/1.1 408"), "\(stalled.prefix(300))")
+            #expect(stalled.contains("the request body stopped arriving"))
+            #expect(elapsed > 1.5 && elapsed < 10, "after idle_timeout (2 s): \(elapsed)")
+            // The upstream still answers on time once a request has ended.
+            let late = try await CurlResponse.run(["\(gateway.http)/delay/3000"])
+            #expect(late.status == 504)
+        }
+    }
+
     @Test("a slowloris client is cut at the header deadline while normal clients are served")
     func slowloris() async throws {
         try await GatewayHarness.with(configure: { config, _ in config.gateway.limits.headerTimeout = .seconds(2) }) { gateway in

@@ -21,6 +21,8 @@ struct GatewayErrorResponse: Sendable {
     }
     static let notFound = Self(status: .notFound, code: "not_found", message: "no route for this path")
     static let requestTimeout = Self(status: .requestTimeout, code: "request_timeout", message: "request headers took too long")
+    static let requestBodyTimeout = Self(
+        status: .requestTimeout, code: "request_timeout", message: "the request body stopped arriving")
     static let payloadTooLarge = Self(status: .payloadTooLarge, code: "payload_too_large", message: "request body is larger than allowed")
     static let headersTooLarge = Self(
         status: .requestHeaderFieldsTooLarge, code: "headers_too_large", message: "request headers are larger than allowed")

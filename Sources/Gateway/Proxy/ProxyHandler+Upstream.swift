@@ -97,15 +97,29 @@ extension ProxyHandler {
         }
         exchange.buffered.removeAll()
         channel.flush()
-        responseTimer?.arm(in: .nanoseconds(runtime.configuration.limits.upstreamTimeout.nanoseconds))
+        armRequestTimer(exchange)
         resumeReading()
     }
 
-    /// No response head within `upstream_timeout`: 504.
+    /// `upstream_timeout` counts from the end of the request, as nginx's `proxy_read_timeout` does: an upload
+    /// that takes longer than it is the client's time, not the upstream's. While the body is still coming, the
+    /// same timer is the client's: a body that stops arriving for `idle_timeout` gets a 408.
+    func armRequestTimer(_ exchange: Exchange) {
+        guard !exchange.responseStarted else { return }
+        let limits = runtime.configuration.limits
+        responseTimer?.arm(in: .nanoseconds((exchange.requestEnded ? limits.upstreamTimeout : limits.idleTimeout).nanoseconds))
+    }
+
+    /// No response head within `upstream_timeout` of the request's end: 504. A request body that stopped
+    /// arriving for `idle_timeout`: 408, the client's fault, not the upstream's.
     func upstreamTimedOut() {
         guard case .proxying(let exchange) = state, !exchange.responseStarted, let context else { return }
         abortUpstream(exchange)
-        respond(.gatewayTimeout, exchange: exchange, context: context, forceClose: !exchange.requestEnded)
+        if exchange.requestEnded {
+            respond(.gatewayTimeout, exchange: exchange, context: context)
+        } else {
+            respond(.requestBodyTimeout, exchange: exchange, context: context, forceClose: true)
+        }
     }
 }
 

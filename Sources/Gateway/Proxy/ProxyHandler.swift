@@ -140,6 +140,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             // Only body bytes make a retry unsafe (they are not kept); the end of a request without a body is not.
             if case .body = part { exchange.bodyForwarded = true }
             lease.channel.write(part, promise: nil)
+            armRequestTimer(exchange)
         case (.responding(let exchange), _):
             if case .end = part { exchange.requestEnded = true }
         case (.idle, _), (.tunnel, _), (.closed, _):
