@@ -58,6 +58,23 @@ struct RequestTargetTests {
         }
     }
 
+    @Test("a Host that is not a host name or address gets a 400 and is never forwarded; valid forms pass")
+    func invalidHost() async throws {
+        try await GatewayHarness.with { gateway in
+            for host in ["a b", "a/b", "x@evil.example", "a,b", "a\"b", "", "shop.example:99999", "[::1", "shop.example:8o"] {
+                let answer = try await rawExchange(
+                    port: gateway.httpPort, chunks: ["GET /headers HTTP/1.1\r\nHost: \(host)\r\nConnection: close\r\n\r\n"], timeout: 5)
+                #expect(answer.hasPrefix("HTTP/1.1 400"), "Host: \(host) → \(answer.prefix(120))")
+                #expect(!answer.contains("x-forwarded-host"), "never forwarded")
+            }
+            for host in ["shop.example:8080", "[::1]:5", "127.0.0.1", "xn--bcher-kva.example", "Shop.Example"] {
+                let answer = try await rawExchange(
+                    port: gateway.httpPort, chunks: ["GET /headers HTTP/1.1\r\nHost: \(host)\r\nConnection: close\r\n\r\n"], timeout: 5)
+                #expect(answer.hasPrefix("HTTP/1.1 200"), "Host: \(host) → \(answer.prefix(120))")
+            }
+        }
+    }
+
     @Test("CONNECT and TRACE get a 405 with Allow from the gateway, never the upstream; OPTIONS * is the gateway's to answer")
     func methodsTheGatewayAnswers() async throws {
         try await GatewayHarness.with { gateway in

@@ -87,6 +87,22 @@ struct TLSTests {
             #expect(response.headers["location"] == "https://shop.example:\(gateway.httpsPort)/cart?x=1")
             let challenge = try await CurlResponse.run(["\(gateway.http)/.well-known/acme-challenge/token"])
             #expect(challenge.status != 301)
+
+            // The Location is built from a checked Host: IP literals keep their brackets, an absolute-form
+            // target gives its authority and path, and a Host that is no host is a 400, not a Location.
+            let literal = try await rawExchange(
+                port: gateway.httpPort, chunks: ["GET /p?q=1 HTTP/1.1\r\nHost: [::1]:5\r\nConnection: close\r\n\r\n"], timeout: 5)
+            #expect(literal.lowercased().contains("location: https://[::1]:\(gateway.httpsPort)/p?q=1\r\n"), "\(literal)")
+            let absolute = try await rawExchange(
+                port: gateway.httpPort,
+                chunks: ["GET http://shop.example/x HTTP/1.1\r\nHost: other.example\r\nConnection: close\r\n\r\n"], timeout: 5)
+            #expect(absolute.lowercased().contains("location: https://shop.example:\(gateway.httpsPort)/x\r\n"), "\(absolute)")
+            for host in ["a/b", "a b", "x@evil.example"] {
+                let invalid = try await rawExchange(
+                    port: gateway.httpPort, chunks: ["GET /p HTTP/1.1\r\nHost: \(host)\r\nConnection: close\r\n\r\n"], timeout: 5)
+                #expect(invalid.hasPrefix("HTTP/1.1 400"), "Host: \(host) → \(invalid.prefix(200))")
+                #expect(!invalid.lowercased().contains("location:"))
+            }
         }
     }
 

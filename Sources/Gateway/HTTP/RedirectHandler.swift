@@ -29,13 +29,21 @@ final class RedirectHandler: ChannelInboundHandler, RemovableChannelHandler {
                 context.fireChannelRead(data)
                 return
             }
+            // The request target and Host as the proxy takes them (absolute form, HTTP/1.0 without Host); one the
+            // proxy would refuse goes on to it for its 400, never into a Location.
+            var target = head
+            guard RequestTarget.normalize(&target, localAddress: context.channel.localAddress) == nil,
+                let host = target.headers.first(name: "host")
+            else {
+                redirecting = false
+                context.fireChannelRead(data)
+                return
+            }
             redirecting = true
             deadline?.headReceived()
-            let host = head.headers.first(name: "host").map(Router.normalizedHost) ?? "localhost"
-            let authority = httpsPort == 443 ? host : "\(host):\(httpsPort)"
-            let formatted = authority.contains(":") && !authority.contains("]") && httpsPort == 443 ? "[\(authority)]" : authority
+            let name = RequestTarget.hostWithoutPort(host).lowercased()
             var headers = HTTPHeaders()
-            headers.add(name: "location", value: "https://\(formatted)\(head.uri)")
+            headers.add(name: "location", value: "https://\(name)\(httpsPort == 443 ? "" : ":\(httpsPort)")\(target.uri)")
             headers.add(name: "content-length", value: "0")
             if !head.isKeepAlive { headers.add(name: "connection", value: "close") }
             context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .movedPermanently, headers: headers))), promise: nil)

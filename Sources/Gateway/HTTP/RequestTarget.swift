@@ -32,6 +32,50 @@ enum RequestTarget {
         }
     }
 
+    /// Whether `value` is `uri-host [ ":" port ]` (RFC 3986): a bracketed IP literal, or a name of letters,
+    /// digits and `-._~!$&'()*+;=%` (sub-delims without the comma, which would split `X-Forwarded-Host`), and a
+    /// port up to 65535.
+    static func isValidHost(_ value: Substring) -> Bool {
+        let bytes = Array(value.utf8)
+        var index = 0
+        if bytes.first == UInt8(ascii: "[") {
+            guard let close = bytes.firstIndex(of: UInt8(ascii: "]")), close > 1 else { return false }
+            let literal = bytes[1..<close]
+            guard literal.allSatisfy({ isHexDigit($0) || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: ".") }) else { return false }
+            index = close + 1
+        } else {
+            while index < bytes.count, bytes[index] != UInt8(ascii: ":") {
+                guard isNameByte(bytes[index]) else { return false }
+                index += 1
+            }
+            guard index > 0 else { return false }
+        }
+        guard index < bytes.count else { return true }
+        guard bytes[index] == UInt8(ascii: ":") else { return false }
+        let port = bytes[(index + 1)...]
+        guard port.count <= 5, port.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { return false }
+        return port.isEmpty || (Int(String(decoding: port, as: UTF8.self)) ?? Int.max) <= 65535
+    }
+
+    private static func isHexDigit(_ byte: UInt8) -> Bool {
+        (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || (byte | 0x20 >= UInt8(ascii: "a") && byte | 0x20 <= UInt8(ascii: "f"))
+    }
+
+    private static func isNameByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return true
+        default:
+            return "-._~!$&'()*+;=%".utf8.contains(byte)
+        }
+    }
+
+    /// The host of a valid `Host` value without its port, IP literals kept in brackets (`[::1]`).
+    static func hostWithoutPort(_ value: String) -> Substring {
+        if value.hasPrefix("["), let close = value.firstIndex(of: "]") { return value[...close] }
+        return value.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).first ?? Substring(value)
+    }
+
     /// Brings an HTTP/1 request's target and `Host` to the form routing and upstreams expect (RFC 9112 §3.2):
     /// an absolute-form target (`GET http://shop.example/a`) becomes its path, with its authority as the one
     /// `Host`; an HTTP/1.0 request without `Host` gets the address it reached. Returns why the request must be
@@ -44,7 +88,7 @@ enum RequestTarget {
             let rest = head.uri.dropFirst(scheme.count)
             let end = rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex
             let authority = rest[..<end]
-            guard !authority.isEmpty, !authority.contains("@") else { return "the request target has no usable host" }
+            guard isValidHost(authority) else { return "the request target has no usable host" }
             let path = rest[end...]
             head.uri = path.hasPrefix("/") ? String(path) : "/" + path
             head.headers.remove(name: "host")
@@ -52,8 +96,15 @@ enum RequestTarget {
             return nil
         }
         var hosts = 0
-        for (name, _) in head.headers where name.equalsIgnoringASCIICase("host") { hosts += 1 }
+        var valid = true
+        for (name, value) in head.headers where name.equalsIgnoringASCIICase("host") {
+            hosts += 1
+            valid = valid && isValidHost(Substring(value))
+        }
         if hosts > 1 { return "more than one Host header" }
+        // RFC 9112 §3.2: a server MUST answer 400 to an invalid Host; passed on, `x@evil` or `a/b` poisons the
+        // links the application builds from it (password-reset mails) and X-Forwarded-Host.
+        if !valid { return "the Host header is not a host name or address with an optional port" }
         if hosts == 0 {
             guard head.version == .http1_0 else { return "an HTTP/1.1 request needs a Host header" }
             let address = localAddress.flatMap { address in
