@@ -93,6 +93,7 @@ struct GatewayPipeline: Sendable {
 
     func configureStream(_ stream: any Channel, info: ConnectionInfo) throws {
         let operations = stream.pipeline.syncOperations
+        try operations.addHandler(HTTP2AuthorityHandler())
         try operations.addHandler(HTTP2FramePayloadToHTTP1ServerCodec())
         try addProxyHandlers(operations, info: info)
     }

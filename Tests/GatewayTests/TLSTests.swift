@@ -79,6 +79,24 @@ struct TLSTests {
         }
     }
 
+    @Test("an HTTP/2 request's :authority is the Host the upstream sees, whatever host field it also sends; an invalid one is a 400")
+    func http2Authority() async throws {
+        try await GatewayHarness.with(tls: true) { gateway in
+            let request = [(":method", "GET"), (":scheme", "https"), (":path", "/headers")]
+            let both = try await rawHTTP2Request(
+                port: gateway.httpsPort, headers: request + [(":authority", "shop.example"), ("host", "evil.example")])
+            #expect(both.status == "200")
+            #expect(both.body.contains(#""host":"shop.example""#), "\(both.body)")
+            #expect(!both.body.contains("evil.example"), "neither Host nor X-Forwarded-Host: \(both.body)")
+            // The RFC lets a request name its authority in host alone; NIO's translation reset such streams.
+            let hostOnly = try await rawHTTP2Request(port: gateway.httpsPort, headers: request + [("host", "shop.example")])
+            #expect(hostOnly.status == "200")
+            #expect(hostOnly.body.contains(#""host":"shop.example""#), "\(hostOnly.body)")
+            let invalid = try await rawHTTP2Request(port: gateway.httpsPort, headers: request + [(":authority", "x@evil.example")])
+            #expect(invalid.status == "400", "\(invalid.body)")
+        }
+    }
+
     @Test("plain HTTP redirects to HTTPS with 301, except ACME challenges")
     func redirect() async throws {
         try await GatewayHarness.with(tls: true) { gateway in

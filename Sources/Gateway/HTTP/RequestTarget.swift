@@ -32,6 +32,15 @@ enum RequestTarget {
         }
     }
 
+    /// Why an HTTP/2 request must be refused with 400, if it must: its authority (`:authority`, which
+    /// `HTTP2AuthorityHandler` made its one `Host`) is not a host name or address.
+    static func http2Problem(_ head: HTTPRequestHead) -> String? {
+        guard let authority = head.headers.first(name: "host"), isValidHost(Substring(authority)) else {
+            return "the request's :authority is not a host name or address with an optional port"
+        }
+        return nil
+    }
+
     /// Whether `value` is `uri-host [ ":" port ]` (RFC 3986): a bracketed IP literal, or a name of letters,
     /// digits and `-._~!$&'()*+;=%` (sub-delims without the comma, which would split `X-Forwarded-Host`), and a
     /// port up to 65535.

@@ -186,7 +186,8 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func receiveHead(_ received: HTTPRequestHead, context: ChannelHandlerContext) {
         deadline?.headReceived()
         var head = received
-        let targetProblem = connection.isHTTP2 ? nil : RequestTarget.normalize(&head, localAddress: context.channel.localAddress)
+        let targetProblem = connection.isHTTP2
+            ? RequestTarget.http2Problem(head) : RequestTarget.normalize(&head, localAddress: context.channel.localAddress)
         let incomingID = head.headers.first(name: RequestID.headerName)
         let requestID = incomingID.flatMap { RequestID.isWellFormed($0) ? $0 : nil } ?? RequestID.generate()
         let clientIP = runtime.forwarded.clientIP(peer: connection.peerIP, headers: head.headers)
