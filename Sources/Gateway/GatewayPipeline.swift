@@ -23,6 +23,11 @@ struct GatewayPipeline: Sendable {
                 runtime.metrics.connectionClosed()
             }
             if active > limits.maxConnections {
+                // On TLS a plaintext 503 would be garbage to the client before any handshake: just close.
+                guard tls == nil else {
+                    channel.close(promise: nil)
+                    return false
+                }
                 let response = GatewayErrorResponse.overloaded.encoded(
                     requestID: RequestID.generate(), allocator: channel.allocator)
                 channel.writeAndFlush(response).whenComplete { _ in channel.close(promise: nil) }

@@ -1,10 +1,15 @@
 import NIOCore
 import NIOHTTP2
 
-/// Graceful shutdown of an HTTP/2 connection. On `ChannelShouldQuiesceEvent` it sends a GOAWAY naming the last
-/// stream the client opened (those are still answered; newer ones are refused, so the client retries them on
-/// another connection) and closes the connection once its open streams have finished. Without it an idle HTTP/2
-/// client would hold the gateway's drain until `shutdown_timeout`.
+/// The life of an HTTP/2 connection past its streams:
+/// - Graceful shutdown: on `ChannelShouldQuiesceEvent` it sends a GOAWAY naming the last stream the client opened
+///   (those are still answered; newer ones are refused, so the client retries them on another connection) and
+///   closes the connection once its open streams have finished. Without it an idle HTTP/2 client would hold the
+///   gateway's drain until `shutdown_timeout`.
+/// - `idle_timeout`: a connection without an open stream for that long gets the same GOAWAY and is closed, as an
+///   idle HTTP/1 keep-alive connection is.
+/// - A connection error (a header block over the limit, a protocol violation): NIOHTTP2 sends its GOAWAY; the
+///   connection is then closed rather than left open with nothing more to say.
 final class HTTP2QuiesceHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTP2Frame
     typealias OutboundOut = HTTP2Frame
@@ -14,6 +19,7 @@ final class HTTP2QuiesceHandler: ChannelInboundHandler, RemovableChannelHandler 
     private var quiescing = false
     private var context: ChannelHandlerContext?
     private let runtime: GatewayRuntime
+    private var idleTimer: LazyTimer?
 
     init(runtime: GatewayRuntime) { self.runtime = runtime }
 
@@ -24,29 +30,49 @@ final class HTTP2QuiesceHandler: ChannelInboundHandler, RemovableChannelHandler 
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+        idleTimer = LazyTimer(eventLoop: context.eventLoop) {
+            guard let context = handler.value.context, handler.value.openStreams.isEmpty else { return }
+            handler.value.quiesce(context: context)
+        }
+        armIdleTimer()
         // Accepted as the gateway began to stop, this connection missed NIO's quiesce event (it is configured only
         // after the TLS handshake). Its client gets the grace period to open its first streams, then the GOAWAY.
         guard runtime.shuttingDown.load(ordering: .sequentiallyConsistent) else { return }
-        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
         context.eventLoop.scheduleTask(in: GatewayRuntime.lateRequestGrace) {
             guard let context = handler.value.context else { return }
             handler.value.quiesce(context: context)
         }
     }
-    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+        idleTimer?.cancel()
+        idleTimer = nil
+    }
+
+    private func armIdleTimer() {
+        idleTimer?.arm(in: .nanoseconds(runtime.configuration.limits.idleTimeout.nanoseconds))
+    }
 
     func streamCreated(_ id: HTTP2StreamID) {
         openStreams.insert(id)
         lastStreamID = max(lastStreamID, id)
+        idleTimer?.disarm()
     }
 
     func streamClosed(_ id: HTTP2StreamID) {
         openStreams.remove(id)
+        if openStreams.isEmpty { armIdleTimer() }
         guard quiescing, openStreams.isEmpty, let context else { return }
         // The stream closed when its last frame was written, before the flush that sends it: close a loop tick
         // later, or that frame would be dropped.
         let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
         context.eventLoop.execute { loopBound.value.close(promise: nil) }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // What reaches the connection's pipeline is a connection error: its GOAWAY is already written.
+        context.close(promise: nil)
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {

@@ -20,6 +20,9 @@ final class HeadDeadlineHandler: ChannelInboundHandler, RemovableChannelHandler 
     let idleTimeout: TimeAmount
     var state = State.idle
     var timer: LazyTimer?
+    /// Whether any byte of the current request arrived: a connection that never sent one is closed at the
+    /// deadline without a 408 (as nginx does; on TLS no answer could even be written before a handshake).
+    var receivedAny = false
 
     init(headerTimeout: TimeAmount, idleTimeout: TimeAmount) {
         self.headerTimeout = headerTimeout
@@ -44,6 +47,7 @@ final class HeadDeadlineHandler: ChannelInboundHandler, RemovableChannelHandler 
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if case .idle = state { startReceivingHead() }
+        receivedAny = true
         context.fireChannelRead(data)
     }
 
@@ -66,6 +70,7 @@ final class HeadDeadlineHandler: ChannelInboundHandler, RemovableChannelHandler 
 
     func startReceivingHead() {
         state = .receivingHead
+        receivedAny = false
         timer?.arm(in: headerTimeout)
     }
 
@@ -80,6 +85,10 @@ final class HeadDeadlineHandler: ChannelInboundHandler, RemovableChannelHandler 
 
     func expireHead(_ context: ChannelHandlerContext) {
         guard case .receivingHead = state else { return }
+        guard receivedAny else {
+            context.close(promise: nil)
+            return
+        }
         let response = GatewayErrorResponse.requestTimeout.encoded(
             requestID: RequestID.generate(), allocator: context.channel.allocator)
         context.writeAndFlush(wrapOutboundOut(response)).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
