@@ -124,6 +124,21 @@ struct UpstreamResponseTests {
         }
     }
 
+    @Test("a 101 to a request that asked for no upgrade (any HTTP/2 request) is a 502, never passed on")
+    func unsolicitedSwitch() async throws {
+        let switching = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"
+        let upstream = ScriptedUpstream([.pieces(switching), .pieces(switching)])
+        try await withGateway(upstream, tls: true) { gateway in
+            let http1 = try await CurlResponse.run(["-k", "--http1.1", "\(gateway.https)/ws"])
+            #expect(http1.status == 502, "\(http1.body)")
+            // HTTP/2 has no 101: passed on, it failed the client's whole connection (PROTOCOL_ERROR).
+            let http2 = try await CurlResponse.run(["-k", "--http2", "-H", "Upgrade: websocket", "-H", "Connection: Upgrade", "\(gateway.https)/ws"])
+            #expect(http2.httpVersion == "2")
+            #expect(http2.status == 502, "\(http2.body)")
+            #expect(http2.body.contains("the upstream's response was malformed"))
+        }
+    }
+
     @Test("a kept-alive connection the upstream closes without answering: a GET is sent again on a fresh one, a POST is not")
     func staleConnectionRetry() async throws {
         let upstream = ScriptedUpstream([
@@ -241,10 +256,12 @@ struct UpstreamResponseTests {
         }
     }
 
-    private func withGateway(_ upstream: ScriptedUpstream, _ body: (GatewayHarness) async throws -> Void) async throws {
+    private func withGateway(
+        _ upstream: ScriptedUpstream, tls: Bool = false, _ body: (GatewayHarness) async throws -> Void
+    ) async throws {
         let port = try await upstream.start()
         do {
-            try await GatewayHarness.with(configure: { config, _ in
+            try await GatewayHarness.with(tls: tls, configure: { config, _ in
                 config.services["app"] = ServiceConfiguration(name: "app", targets: [HostPort(host: "127.0.0.1", port: port)])
             }, body)
         } catch {

@@ -129,6 +129,13 @@ extension ProxyHandler: UpstreamResponseDelegate {
     func upstreamResponseHead(_ head: HTTPResponseHead) {
         guard case .proxying(let exchange) = state, let context else { return }
         if head.status.code < 200, head.status != .switchingProtocols { return }
+        if head.status == .switchingProtocols, !exchange.isUpgrade {
+            // A 101 to a request that asked for no upgrade (any HTTP/2 request): the connection would change
+            // protocol under a client that cannot follow (HTTP/2 has no 101: its clients fail the connection).
+            abortUpstream(exchange)
+            respond(.malformedUpstreamResponse, exchange: exchange, context: context)
+            return
+        }
         responseTimer?.disarm()
         exchange.responseStarted = true
         exchange.status = head.status
