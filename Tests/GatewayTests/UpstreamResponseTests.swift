@@ -139,6 +139,23 @@ struct UpstreamResponseTests {
         }
     }
 
+    @Test("a response head too large for one HTTP/2 HEADERS frame is a JSON 502 to an HTTP/2 client, never a body without a head")
+    func oversizedHeadForHTTP2() async throws {
+        let big = "HTTP/1.1 200 OK\r\nX-Big: " + String(repeating: "a", count: 28_000) + "\r\nContent-Length: 3\r\n\r\nabc"
+        let upstream = ScriptedUpstream([.pieces(big), .pieces(big)])
+        try await withGateway(upstream, tls: true) { gateway in
+            let http2 = try await CurlResponse.run(["-k", "--http2", "\(gateway.https)/big"])
+            #expect(http2.httpVersion == "2")
+            #expect(http2.status == 502, "\(http2.body)")
+            #expect(http2.body.contains("the upstream's response headers are too large for HTTP/2"))
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(try gateway.accessLog().last?["status"] as? Int == 502)
+            // HTTP/1.1 has no frame limit: the same answer passes.
+            let http1 = try await CurlResponse.run(["-k", "--http1.1", "\(gateway.https)/big"])
+            #expect(http1.status == 200 && http1.body == "abc")
+        }
+    }
+
     @Test("a kept-alive connection the upstream closes without answering: a GET is sent again on a fresh one, a POST is not")
     func staleConnectionRetry() async throws {
         let upstream = ScriptedUpstream([

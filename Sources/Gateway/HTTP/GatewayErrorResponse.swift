@@ -29,6 +29,8 @@ struct GatewayErrorResponse: Sendable {
     static let badGateway = Self(status: .badGateway, code: "bad_gateway", message: "the upstream refused or reset the connection")
     static let malformedUpstreamResponse = Self(
         status: .badGateway, code: "bad_gateway", message: "the upstream's response was malformed")
+    static let oversizedUpstreamHead = Self(
+        status: .badGateway, code: "bad_gateway", message: "the upstream's response headers are too large for HTTP/2")
     static let gatewayTimeout = Self(status: .gatewayTimeout, code: "gateway_timeout", message: "the upstream did not answer in time")
     static let noHealthyTarget = Self(
         status: .serviceUnavailable, code: "no_healthy_target", message: "no healthy target for this service",

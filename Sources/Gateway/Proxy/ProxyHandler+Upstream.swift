@@ -164,8 +164,24 @@ extension ProxyHandler: UpstreamResponseDelegate {
         } else if exchange.clientIsHTTP10 {
             response.headers.replaceOrAdd(name: "connection", value: "keep-alive")
         }
+        if connection.isHTTP2, Self.headerBytes(response.headers) > Self.http2HeaderBlockLimit {
+            // NIO sends no CONTINUATION frames: a header block over one HEADERS frame fails to encode, and the
+            // stream would carry its body without a head (curl: "empty reply"), logged as a 200.
+            abortUpstream(exchange)
+            exchange.responseStarted = false  // nothing of it was written
+            respond(.oversizedUpstreamHead, exchange: exchange, context: context)
+            return
+        }
         context.write(wrapOutboundOut(.head(response)), promise: nil)
         if isTunnel { context.flush() }
+    }
+
+    /// What fits one HTTP/2 HEADERS frame at the default frame size (16 KiB), counted before HPACK compression
+    /// (which can only shrink it). nginx refuses upstream heads over 4–8 KB (`proxy_buffer_size`) with a 502.
+    static let http2HeaderBlockLimit = 16_000
+
+    static func headerBytes(_ headers: HTTPHeaders) -> Int {
+        headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 4 }
     }
 
     /// Whether a response carries a body (RFC 9110 §6.4.1): not to HEAD, not 1xx, 204 or 304.
