@@ -45,25 +45,31 @@ enum RequestTarget {
     /// digits and `-._~!$&'()*+;=%` (sub-delims without the comma, which would split `X-Forwarded-Host`), and a
     /// port up to 65535.
     static func isValidHost(_ value: Substring) -> Bool {
-        let bytes = Array(value.utf8)
-        var index = 0
-        if bytes.first == UInt8(ascii: "[") {
-            guard let close = bytes.firstIndex(of: UInt8(ascii: "]")), close > 1 else { return false }
-            let literal = bytes[1..<close]
-            guard literal.allSatisfy({ isHexDigit($0) || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: ".") }) else { return false }
-            index = close + 1
-        } else {
-            while index < bytes.count, bytes[index] != UInt8(ascii: ":") {
-                guard isNameByte(bytes[index]) else { return false }
-                index += 1
+        var value = value
+        return value.withUTF8 { bytes in
+            var index = 0
+            if bytes.first == UInt8(ascii: "[") {
+                guard let close = bytes.firstIndex(of: UInt8(ascii: "]")), close > 1 else { return false }
+                for byte in bytes[1..<close] where !(isHexDigit(byte) || byte == UInt8(ascii: ":") || byte == UInt8(ascii: ".")) {
+                    return false
+                }
+                index = close + 1
+            } else {
+                while index < bytes.count, bytes[index] != UInt8(ascii: ":") {
+                    guard isNameByte(bytes[index]) else { return false }
+                    index += 1
+                }
+                guard index > 0 else { return false }
             }
-            guard index > 0 else { return false }
+            guard index < bytes.count else { return true }
+            guard bytes[index] == UInt8(ascii: ":"), bytes.count - index - 1 <= 5 else { return false }
+            var port = 0
+            for byte in bytes[(index + 1)...] {
+                guard byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") else { return false }
+                port = port * 10 + Int(byte - UInt8(ascii: "0"))
+            }
+            return port <= 65535
         }
-        guard index < bytes.count else { return true }
-        guard bytes[index] == UInt8(ascii: ":") else { return false }
-        let port = bytes[(index + 1)...]
-        guard port.count <= 5, port.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { return false }
-        return port.isEmpty || (Int(String(decoding: port, as: UTF8.self)) ?? Int.max) <= 65535
     }
 
     private static func isHexDigit(_ byte: UInt8) -> Bool {
@@ -72,10 +78,13 @@ enum RequestTarget {
 
     private static func isNameByte(_ byte: UInt8) -> Bool {
         switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+            UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "!"), UInt8(ascii: "$"),
+            UInt8(ascii: "&"), UInt8(ascii: "'"), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "*"), UInt8(ascii: "+"),
+            UInt8(ascii: ";"), UInt8(ascii: "="), UInt8(ascii: "%"):
             return true
         default:
-            return "-._~!$&'()*+;=%".utf8.contains(byte)
+            return false
         }
     }
 
