@@ -120,7 +120,7 @@ public final class Gateway: Service, Sendable {
             let socketPath = configuration.resolve(gateway.admin.socket)
             let api = AdminAPI(runtime: runtime, stateFile: stateFile)
             internalServers.append(
-                try await listening("gateway.admin.socket", on: socketPath) { try await bindAdminSocket(socketPath) { api.respond(to: $0) } })
+                try await listening("gateway.admin.socket", on: socketPath) { try await bindAdminSocket(socketPath) { api.respond(to: $0, on: $1) } })
             addresses.adminSocket = socketPath
         } catch {
             for listener in listeners { try? await listener.channel.close() }
@@ -220,7 +220,7 @@ public final class Gateway: Service, Sendable {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                    try channel.pipeline.syncOperations.addHandler(SmallHTTPServerHandler(respond: respond))
+                    try channel.pipeline.syncOperations.addHandler(SmallHTTPServerHandler(immediate: respond))
                 }
             }
             .bind(host: host, port: port)
@@ -228,7 +228,7 @@ public final class Gateway: Service, Sendable {
     }
 
     func bindAdminSocket(
-        _ path: String, respond: @escaping @Sendable (SmallRequest) -> SmallResponse
+        _ path: String, respond: @escaping SmallHTTPServerHandler.Responder
     ) async throws -> any Channel {
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
