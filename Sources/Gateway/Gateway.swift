@@ -49,8 +49,9 @@ public final class Gateway: Service, Sendable {
         let gateway = configuration.gateway
         let registry = ServiceRegistry(services: configuration.services)
         stateFile = GatewayStateFile(path: configuration.resolve(gateway.admin.effectiveStateFile))
-        if let saved = try stateFile.load() {
-            registry.restore(saved)
+        let saved = try stateFile.load()
+        if let saved {
+            registry.restore(saved.services)
             logger.info("restored colors and targets", metadata: ["state_file": .string(stateFile.path)])
         }
         let limiter = gateway.rateLimits.policies.isEmpty
@@ -63,6 +64,10 @@ public final class Gateway: Service, Sendable {
             pools: UpstreamPools(group: group, connectTimeout: .nanoseconds(gateway.limits.upstreamConnectTimeout.nanoseconds)),
             metrics: GatewayMetrics(registry: ShipshapeMetrics.registry, enabled: gateway.admin.metrics != nil),
             admission: limiter.map { RateLimitAdmission(limiter: $0) }, accessLogSink: accessLogSink, group: group)
+        if let maintenance = saved?.maintenance {
+            runtime.setMaintenance(maintenance)
+            if maintenance.enabled { logger.notice("maintenance mode restored: on", metadata: ["state_file": .string(stateFile.path)]) }
+        }
         let tls = gateway.https == nil ? nil : try TLSContextStore(configuration: gateway.tls, resolvePath: configuration.resolve)
         self.tls = tls
         if let settings = gateway.tls.acme, let tls, let challenges = runtime.acmeChallenges {

@@ -59,4 +59,41 @@ struct AdminAPITests {
             #expect(try await CurlResponse.run(["\(gateway.http)/"]).status == 503)
         }
     }
+
+    @Test("maintenance mode survives a restart, with its message and Retry-After")
+    func maintenancePersists() async throws {
+        let state = try TemporaryDirectory(prefix: "admin-state")
+        defer { state.remove() }
+        let statePath = "\(state.path)/state.json"
+        try await GatewayHarness.with(configure: { config, _ in config.gateway.admin.stateFile = statePath }) { gateway in
+            let on = try await Self.admin(
+                gateway, "POST", "/v1/maintenance", #"{"enabled":true,"message":"upgrading","retry_after":120}"#)
+            #expect(on.status == 200, "\(on.body)")
+        }
+        try await GatewayHarness.with(configure: { config, _ in config.gateway.admin.stateFile = statePath }) { gateway in
+            let response = try await CurlResponse.run(["\(gateway.http)/"])
+            #expect(response.status == 503)
+            #expect(response.headers["retry-after"] == "120")
+            #expect(response.body.contains("upgrading"), "\(response.body)")
+            _ = try await Self.admin(gateway, "POST", "/v1/maintenance", #"{"enabled":false}"#)
+        }
+        try await GatewayHarness.with(configure: { config, _ in config.gateway.admin.stateFile = statePath }) { gateway in
+            // The saved targets are the previous app's (stopped): this run's app takes its place.
+            _ = try await Self.admin(gateway, "PUT", "/v1/services/app/targets/blue", #"{"targets":["127.0.0.1:\#(gateway.appPort)"]}"#)
+            let response = try await CurlResponse.run(["\(gateway.http)/"])
+            #expect(response.status == 200)
+        }
+    }
+
+    @Test("a negative retry_after is a 400 and maintenance stays off")
+    func negativeRetryAfter() async throws {
+        try await GatewayHarness.with { gateway in
+            let refused = try await Self.admin(gateway, "POST", "/v1/maintenance", #"{"enabled":true,"retry_after":-5}"#)
+            #expect(refused.status == 400)
+            #expect(refused.body.contains("retry_after"), "\(refused.body)")
+            let response = try await CurlResponse.run(["\(gateway.http)/"])
+            #expect(response.status == 200)
+            #expect(response.headers["retry-after"] == nil)
+        }
+    }
 }

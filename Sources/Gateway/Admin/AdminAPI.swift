@@ -98,7 +98,11 @@ struct AdminAPI: Sendable {
         }
         if method == .POST, parts == ["v1", "maintenance"] {
             let body = try decode(MaintenanceBody.self, request.body)
-            runtime.setMaintenance(enabled: body.enabled, message: body.message, retryAfter: body.retryAfter ?? 60)
+            let retryAfter = body.retryAfter ?? MaintenanceState.defaultRetryAfter
+            // Retry-After is a non-negative number of seconds (RFC 9110 §10.2.3).
+            guard retryAfter >= 0 else { throw AdminError.badRequest("retry_after must be a non-negative number of seconds") }
+            runtime.setMaintenance(MaintenanceState(enabled: body.enabled, message: body.message, retryAfter: retryAfter))
+            try persist()
             return SmallResponse(status: .ok, body: #"{"maintenance":\#(body.enabled)}"#)
         }
         if method == .POST, parts == ["v1", "deploys"] {
@@ -158,7 +162,7 @@ struct AdminAPI: Sendable {
     }
 
     func persist() throws {
-        try stateFile?.save(runtime.registry.snapshot())
+        try stateFile?.save(runtime.registry.snapshot(), maintenance: runtime.maintenanceState.withLock { $0 })
     }
 
     func decode<T: Decodable>(_ type: T.Type, _ body: ByteBuffer) throws -> T {
