@@ -2,8 +2,8 @@ import Foundation
 import ShipshapeCore
 import Testing
 
-/// What the upstream is told about the client.
-@Suite("forwarding headers")
+/// What the upstream is told about the client, and which route a request's `Host` selects.
+@Suite("forwarding headers and host routes")
 struct ForwardingTests {
     /// The request headers the demo app saw.
     static func seen(_ arguments: [String]) async throws -> [String: String] {
@@ -43,6 +43,20 @@ struct ForwardingTests {
             #expect(chained["forwarded"] == "for=203.0.113.9;proto=https, for=127.0.0.1;proto=http;host=\"127.0.0.1:\(gateway.httpPort)\"", "\(chained)")
             #expect(chained["x-forwarded-proto"] == "https")
             #expect(chained["x-real-ip"] == "203.0.113.9")
+        }
+    }
+
+    @Test("a host route matches its name with a trailing dot, in any case, on any port")
+    func hostRouteForms() async throws {
+        try await GatewayHarness.with(configure: { config, _ in
+            config.gateway.routes = [RouteConfiguration(match: "/", host: "Other.Test", service: "app")]
+        }) { gateway in
+            for host in ["other.test", "other.test.", "OTHER.TEST.", "other.test.:8080", "Other.Test:80"] {
+                let response = try await CurlResponse.run(["-H", "Host: \(host)", "\(gateway.http)/"])
+                #expect(response.status == 200, "Host: \(host)")
+            }
+            let other = try await CurlResponse.run(["-H", "Host: else.test", "\(gateway.http)/"])
+            #expect(other.status == 404)
         }
     }
 }
