@@ -49,8 +49,9 @@ public final class Gateway: Service, Sendable {
         let gateway = configuration.gateway
         let registry = ServiceRegistry(services: configuration.services)
         stateFile = GatewayStateFile(path: configuration.resolve(gateway.admin.effectiveStateFile))
-        if let saved = try stateFile.load() {
-            registry.restore(saved)
+        let saved = try stateFile.load()
+        if let saved {
+            registry.restore(saved.services)
             logger.info("restored colors and targets", metadata: ["state_file": .string(stateFile.path)])
         }
         let limiter = gateway.rateLimits.policies.isEmpty
@@ -63,6 +64,10 @@ public final class Gateway: Service, Sendable {
             pools: UpstreamPools(group: group, connectTimeout: .nanoseconds(gateway.limits.upstreamConnectTimeout.nanoseconds)),
             metrics: GatewayMetrics(registry: ShipshapeMetrics.registry, enabled: gateway.admin.metrics != nil),
             admission: limiter.map { RateLimitAdmission(limiter: $0) }, accessLogSink: accessLogSink, group: group)
+        if let maintenance = saved?.maintenance {
+            runtime.setMaintenance(maintenance)
+            if maintenance.enabled { logger.notice("maintenance mode restored: on", metadata: ["state_file": .string(stateFile.path)]) }
+        }
         let tls = gateway.https == nil ? nil : try TLSContextStore(configuration: gateway.tls, resolvePath: configuration.resolve)
         self.tls = tls
         if let settings = gateway.tls.acme, let tls, let challenges = runtime.acmeChallenges {
@@ -120,7 +125,7 @@ public final class Gateway: Service, Sendable {
             let socketPath = configuration.resolve(gateway.admin.socket)
             let api = AdminAPI(runtime: runtime, stateFile: stateFile)
             internalServers.append(
-                try await listening("gateway.admin.socket", on: socketPath) { try await bindAdminSocket(socketPath) { api.respond(to: $0) } })
+                try await listening("gateway.admin.socket", on: socketPath) { try await bindAdminSocket(socketPath) { api.respond(to: $0, on: $1) } })
             addresses.adminSocket = socketPath
         } catch {
             for listener in listeners { try? await listener.channel.close() }
@@ -220,7 +225,7 @@ public final class Gateway: Service, Sendable {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                    try channel.pipeline.syncOperations.addHandler(SmallHTTPServerHandler(respond: respond))
+                    try channel.pipeline.syncOperations.addHandler(SmallHTTPServerHandler(immediate: respond))
                 }
             }
             .bind(host: host, port: port)
@@ -228,7 +233,7 @@ public final class Gateway: Service, Sendable {
     }
 
     func bindAdminSocket(
-        _ path: String, respond: @escaping @Sendable (SmallRequest) -> SmallResponse
+        _ path: String, respond: @escaping SmallHTTPServerHandler.Responder
     ) async throws -> any Channel {
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

@@ -31,6 +31,8 @@ final class GatewayRuntime: Sendable {
     static let lateRequestGrace: TimeAmount = .milliseconds(250)
     let maintenance = Mutex<GatewayErrorResponse?>(nil)
     let maintenanceFlag = Atomic<Bool>(false)
+    /// What the admin API set last, for the state file (nil until it is used).
+    let maintenanceState = Mutex<MaintenanceState?>(nil)
 
     init(
         configuration: GatewayConfiguration, registry: ServiceRegistry, pools: UpstreamPools, metrics: GatewayMetrics,
@@ -57,13 +59,14 @@ final class GatewayRuntime: Sendable {
     }
 
     /// Turns maintenance mode on (with an optional message and Retry-After) or off.
-    func setMaintenance(enabled: Bool, message: String?, retryAfter: Int) {
+    func setMaintenance(_ state: MaintenanceState) {
+        maintenanceState.withLock { $0 = state }
         maintenance.withLock { response in
             response = GatewayErrorResponse(
-                status: .serviceUnavailable, code: "maintenance", message: message ?? "down for maintenance",
-                extraHeaders: [("Retry-After", String(retryAfter))])
+                status: .serviceUnavailable, code: "maintenance", message: state.message ?? "down for maintenance",
+                extraHeaders: [("Retry-After", String(state.retryAfter))])
         }
-        maintenanceFlag.store(enabled, ordering: .relaxed)
+        maintenanceFlag.store(state.enabled, ordering: .relaxed)
     }
 
     /// Response headers every answer gets: security headers, the request ID, quota headers; and never

@@ -47,14 +47,20 @@ extension ShipshapeCommand {
                     throw CLIError(error)
                 }
             }
-            try await GatewayRunner.run(configuration: configuration, extraServices: services)
+            try await GatewayRunner.run(configuration: configuration, independentServices: services)
         }
     }
 }
 
 /// Builds the service group for `proxy`, `run` and `demo`.
 enum GatewayRunner {
-    static func run(configuration: ShipshapeConfiguration, extraServices: [any Service]) async throws {
+    /// Runs the gateway with services beside it. `extraServices` use the gateway (the demo's deploy show), so they
+    /// stop before it drains; `independentServices` (the backup scheduler) do not, so they are listed first and
+    /// swift-service-lifecycle, which shuts services down one after the other in reverse order, drains the gateway
+    /// at once on SIGTERM rather than after a backup job that may run for many minutes.
+    static func run(
+        configuration: ShipshapeConfiguration, independentServices: [any Service] = [], extraServices: [any Service] = []
+    ) async throws {
         let logger = Logger(label: "shipshape.gateway")
         let gateway: Gateway
         do {
@@ -67,8 +73,7 @@ enum GatewayRunner {
         let group = ServiceGroup(
             configuration: .init(
                 // Helpers beside the gateway (the backup scheduler) never take the gateway down with them.
-                services: [.init(service: gateway)]
-                    + extraServices.map { .init(service: $0, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore) },
+                services: independentServices.map(Self.helper) + [.init(service: gateway)] + extraServices.map(Self.helper),
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         do {
@@ -76,5 +81,9 @@ enum GatewayRunner {
         } catch {
             throw CLIError(error)
         }
+    }
+
+    private static func helper(_ service: any Service) -> ServiceGroupConfiguration.ServiceConfiguration {
+        .init(service: service, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore)
     }
 }

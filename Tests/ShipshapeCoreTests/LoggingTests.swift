@@ -42,6 +42,13 @@ struct LoggingTests {
         #expect(Redaction.redactQuery("/x?promo_code=SAVE&keyword=k") == "/x?promo_code=SAVE&keyword=k")
     }
 
+    @Test("percent-encoded or plus-encoded parameter names are matched as the application decodes them")
+    func encodedQueryNames() {
+        #expect(Redaction.redactQuery("/cb?%63ode=SECRET&api%5Fkey=SECRET") == "/cb?%63ode=[REDACTED]&api%5Fkey=[REDACTED]")
+        #expect(Redaction.redactQuery("/x?%54OKEN=s&access%5ftoken=t&q=%63ode") == "/x?%54OKEN=[REDACTED]&access%5ftoken=[REDACTED]&q=%63ode")
+        #expect(Redaction.redactQuery("/x?%zzcode=1&a+b=2&%6=3") == "/x?%zzcode=1&a+b=2&%6=3")
+    }
+
     @Test("strings with quotes and control characters stay valid JSON")
     func escaping() throws {
         var writer = JSONLineWriter()

@@ -10,6 +10,10 @@ import ShipshapeCore
 ///
 /// A job that is still running when its next time comes makes that time "missed": it is logged and
 /// counted (`shipshape_backup_missed_runs_total`), never run twice or concurrently.
+///
+/// On graceful shutdown a running job is cancelled: a backup then stops its tools, deletes what it had written
+/// (an incomplete backup is never listed) and releases its lock. `shipshape run` shuts the scheduler down only
+/// after the gateway has drained, so a job keeps running for as long as the drain takes.
 public struct BackupScheduler: Service {
     /// What a scheduled job does; the defaults run `BackupRunner` and `BackupVerifier`.
     public typealias Job = @Sendable () async throws -> Void
@@ -81,7 +85,9 @@ public struct BackupScheduler: Service {
                     return
                 }
             }
-            await perform(name, job)
+            // A backup can take many minutes: shutdown must not wait for it (systemd's SIGKILL would end it mid-way).
+            let completed = await cancelWhenGracefulShutdown { await perform(name, job) }
+            if !completed && (Task.isCancelled || Task.isShuttingDownGracefully) { return }
             let finished = now()
             let missed = missedRuns(of: name, between: at, and: finished)
             if missed > 0 {
@@ -109,6 +115,9 @@ public struct BackupScheduler: Service {
             try await job()
             logger.info("scheduled job finished", metadata: ["job": "\(name)"])
             return true
+        } catch _ where Task.isCancelled {
+            logger.warning("scheduled job cancelled by shutdown", metadata: ["job": "\(name)"])
+            return false
         } catch {
             Counter(label: "shipshape_backup_failures_total", dimensions: [("job", name)]).increment()
             logger.error("scheduled job failed", metadata: ["job": "\(name)", "error": "\(error)"])

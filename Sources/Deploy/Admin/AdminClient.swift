@@ -39,7 +39,8 @@ public struct AdminClient: Sendable {
         -> GatewayServiceState
     {
         try await send(
-            .PUT, "/v1/services/\(service)/targets/\(color)", body: TargetsBody(targets: targets),
+            .PUT, "/v1/services/\(service)/targets/\(color)",
+            body: TargetsBody(targets: targets, force: targets.isEmpty ? true : nil),
             as: GatewayServiceState.self)
     }
 
@@ -74,7 +75,11 @@ public struct AdminClient: Sendable {
     // MARK: - Transport
 
     struct Empty: Codable {}
-    struct TargetsBody: Codable { var targets: [String] }
+    struct TargetsBody: Codable {
+        var targets: [String]
+        /// The gateway refuses to empty the active color unless forced: a deploy's clean-ups mean it.
+        var force: Bool?
+    }
     struct SwitchBody: Codable {
         var color: DeployColor
         var force: Bool

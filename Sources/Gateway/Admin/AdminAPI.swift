@@ -10,7 +10,10 @@ struct AdminAPI: Sendable {
     let runtime: GatewayRuntime
     let stateFile: GatewayStateFile?
 
-    struct TargetsBody: Codable { var targets: [String] }
+    struct TargetsBody: Codable {
+        var targets: [String]
+        var force: Bool?
+    }
     struct SwitchBody: Codable {
         var color: Color
         var force: Bool?
@@ -37,14 +40,51 @@ struct AdminAPI: Sendable {
         }
     }
 
+    /// Answers a request: at once, except a switch that first checks its targets accept connections.
+    func respond(to request: SmallRequest, on eventLoop: any EventLoop) -> EventLoopFuture<SmallResponse> {
+        do {
+            if let check = try switchNeedingConnectCheck(request) {
+                return TargetConnectCheck(timeout: .nanoseconds(runtime.configuration.limits.upstreamConnectTimeout.nanoseconds))
+                    .firstRefusal(of: check.targets, on: eventLoop)
+                    .map { refusal in
+                        if let (target, reason) = refusal {
+                            return errorResponse(
+                                AdminError.targetRefused(
+                                    service: check.service, color: check.color, target: target.description, reason: reason))
+                        }
+                        return respond(to: request)
+                    }
+            }
+        } catch {
+            return eventLoop.makeSucceededFuture(errorResponse(error))
+        }
+        return eventLoop.makeSucceededFuture(respond(to: request))
+    }
+
     func respond(to request: SmallRequest) -> SmallResponse {
         do {
             return try route(request)
-        } catch let error as AdminError {
-            return errorResponse(status: error.status, error.userMessage)
         } catch {
-            return errorResponse(status: 400, "invalid request body: \(error)")
+            return errorResponse(error)
         }
+    }
+
+    func errorResponse(_ error: any Error) -> SmallResponse {
+        if let error = error as? AdminError { return errorResponse(status: error.status, error.userMessage) }
+        return errorResponse(status: 400, "invalid request body: \(error)")
+    }
+
+    /// For an unforced switch of a service without health checks, the targets to try first (the switch is then
+    /// answered when they have been); nil for any other request.
+    func switchNeedingConnectCheck(_ request: SmallRequest) throws -> (service: String, color: Color, targets: [HostPort])? {
+        guard request.method == .POST else { return nil }
+        let parts = request.path.split(separator: "?").first.map { $0.split(separator: "/").map(String.init) } ?? []
+        guard parts.count == 4, parts[0] == "v1", parts[1] == "services", parts[3] == "switch" else { return nil }
+        let body = try decode(SwitchBody.self, request.body)
+        guard body.force != true,
+            let targets = try runtime.registry.targetsToCheckBeforeSwitch(service: parts[2], color: body.color)
+        else { return nil }
+        return (parts[2], body.color, targets)
     }
 
     func route(_ request: SmallRequest) throws -> SmallResponse {
@@ -58,7 +98,11 @@ struct AdminAPI: Sendable {
         }
         if method == .POST, parts == ["v1", "maintenance"] {
             let body = try decode(MaintenanceBody.self, request.body)
-            runtime.setMaintenance(enabled: body.enabled, message: body.message, retryAfter: body.retryAfter ?? 60)
+            let retryAfter = body.retryAfter ?? MaintenanceState.defaultRetryAfter
+            // Retry-After is a non-negative number of seconds (RFC 9110 §10.2.3).
+            guard retryAfter >= 0 else { throw AdminError.badRequest("retry_after must be a non-negative number of seconds") }
+            runtime.setMaintenance(MaintenanceState(enabled: body.enabled, message: body.message, retryAfter: retryAfter))
+            try persist()
             return SmallResponse(status: .ok, body: #"{"maintenance":\#(body.enabled)}"#)
         }
         if method == .POST, parts == ["v1", "deploys"] {
@@ -84,7 +128,7 @@ struct AdminAPI: Sendable {
                 }
                 targets.append(target)
             }
-            try runtime.registry.setTargets(service: name, color: color, targets: targets)
+            try runtime.registry.setTargets(service: name, color: color, targets: targets, force: body.force ?? false)
             runtime.tunnels.close(service: name, color: color, keeping: targets)
             try persist()
             return try json(runtime.registry.snapshot().first { $0.name == name })
@@ -118,7 +162,7 @@ struct AdminAPI: Sendable {
     }
 
     func persist() throws {
-        try stateFile?.save(runtime.registry.snapshot())
+        try stateFile?.save(runtime.registry.snapshot(), maintenance: runtime.maintenanceState.withLock { $0 })
     }
 
     func decode<T: Decodable>(_ type: T.Type, _ body: ByteBuffer) throws -> T {

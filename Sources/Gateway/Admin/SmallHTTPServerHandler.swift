@@ -15,8 +15,9 @@ struct SmallResponse: Sendable {
     var body: String
 }
 
-/// Serves small internal HTTP APIs: collects a bounded body, calls `respond`, writes the answer. `respond` is
-/// synchronous and quick (no I/O), so answers never wait for the concurrency thread pool.
+/// Serves small internal HTTP APIs: collects a bounded body, calls `respond`, writes the answer. `respond` answers
+/// with a future on the connection's event loop (most at once, with no I/O), so answers never wait for the
+/// concurrency thread pool; the HTTP server pipeline holds a pipelined request until the previous answer is out.
 final class SmallHTTPServerHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
@@ -24,12 +25,20 @@ final class SmallHTTPServerHandler: ChannelInboundHandler {
     /// Largest accepted request body.
     static let maximumBodySize = 1 << 20
 
-    let respond: @Sendable (SmallRequest) -> SmallResponse
+    /// Answers a request; the event loop is the connection's.
+    typealias Responder = @Sendable (SmallRequest, any EventLoop) -> EventLoopFuture<SmallResponse>
+
+    let respond: Responder
     var head: HTTPRequestHead?
     var body: ByteBuffer?
 
-    init(respond: @escaping @Sendable (SmallRequest) -> SmallResponse) {
+    init(respond: @escaping Responder) {
         self.respond = respond
+    }
+
+    /// A handler for a synchronous, I/O-free `respond`.
+    convenience init(immediate respond: @escaping @Sendable (SmallRequest) -> SmallResponse) {
+        self.init { request, eventLoop in eventLoop.makeSucceededFuture(respond(request)) }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -48,7 +57,13 @@ final class SmallHTTPServerHandler: ChannelInboundHandler {
             let request = SmallRequest(method: head.method, path: head.uri, body: body ?? ByteBuffer())
             self.head = nil
             body = nil
-            write(respond(request), keepAlive: head.isKeepAlive, context: context)
+            let keepAlive = head.isKeepAlive
+            let answered = respond(request, context.eventLoop)
+            answered.hop(to: context.eventLoop).assumeIsolated().whenComplete { result in
+                let response = (try? result.get())
+                    ?? SmallResponse(status: .internalServerError, body: #"{"error":"internal error"}"#)
+                self.write(response, keepAlive: keepAlive, context: context)
+            }
         }
     }
 

@@ -25,10 +25,14 @@ struct ForwardedHeaders: Sendable {
         return chain.first ?? peer
     }
 
-    /// The headers `apply` sets, lowercased.
-    static let setNames = ["x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-real-ip"].map { Array($0.utf8) }
+    /// The headers `apply` sets or removes, lowercased.
+    static let setNames = ["x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-real-ip", "forwarded"]
+        .map { Array($0.utf8) }
 
-    /// Rewrites the forwarding headers of a request about to go upstream.
+    /// Rewrites the forwarding headers of a request about to go upstream. A trusted proxy's headers are kept
+    /// and extended by this hop (it terminated the client's TLS, so its `X-Forwarded-Proto: https` stays); anyone
+    /// else's are replaced, and an RFC 7239 `Forwarded` from them is removed: an application reading it would
+    /// otherwise believe a client's `for=` claim.
     func apply(to headers: inout HTTPHeaders, peer: String, clientIP: String, scheme: String, host: String?) {
         // Most clients send none of them: one pass to see that, then nothing to replace or remove.
         if !HeaderName.containsAny(headers, Self.setNames) {
@@ -38,16 +42,31 @@ struct ForwardedHeaders: Sendable {
             headers.add(name: "X-Real-IP", value: clientIP)
             return
         }
-        let incoming = headers["x-forwarded-for"].joined(separator: ", ")
-        if !incoming.isEmpty, !trustedProxies.isEmpty, isTrusted(peer) {
-            headers.replaceOrAdd(name: "X-Forwarded-For", value: incoming + ", " + peer)
+        if !trustedProxies.isEmpty, isTrusted(peer) {
+            let incoming = headers["x-forwarded-for"].joined(separator: ", ")
+            headers.replaceOrAdd(name: "X-Forwarded-For", value: incoming.isEmpty ? peer : incoming + ", " + peer)
+            let forwarded = headers["forwarded"].joined(separator: ", ")
+            if !forwarded.isEmpty {
+                headers.replaceOrAdd(
+                    name: "Forwarded", value: forwarded + ", " + Self.forwardedElement(peer: peer, scheme: scheme, host: host))
+            }
         } else {
             headers.replaceOrAdd(name: "X-Forwarded-For", value: peer)
             headers.remove(name: "x-forwarded-proto")
             headers.remove(name: "x-forwarded-host")
+            headers.remove(name: "forwarded")
         }
         if !headers.contains(name: "x-forwarded-proto") { headers.add(name: "X-Forwarded-Proto", value: scheme) }
         if let host, !headers.contains(name: "x-forwarded-host") { headers.add(name: "X-Forwarded-Host", value: host) }
         headers.replaceOrAdd(name: "X-Real-IP", value: clientIP)
+    }
+
+    /// This hop as an RFC 7239 element: `for=192.0.2.1;proto=http;host="shop.example"` (an IPv6 address quoted
+    /// in brackets).
+    static func forwardedElement(peer: String, scheme: String, host: String?) -> String {
+        let node = peer.contains(":") ? "\"[\(peer)]\"" : peer
+        var element = "for=\(node);proto=\(scheme)"
+        if let host, !host.contains("\""), !host.contains("\\") { element += ";host=\"\(host)\"" }
+        return element
     }
 }

@@ -15,7 +15,7 @@ struct Router: Sendable {
 
     init(routes configured: [RouteConfiguration]) {
         routes = configured
-            .map { Route(prefix: $0.match, host: $0.host, service: $0.service) }
+            .map { Route(prefix: $0.match, host: $0.host.map(Router.canonicalName), service: $0.service) }
             .sorted { lhs, rhs in
                 if (lhs.host != nil) != (rhs.host != nil) { return lhs.host != nil }
                 return lhs.prefix.utf8.count > rhs.prefix.utf8.count
@@ -23,7 +23,7 @@ struct Router: Sendable {
         hasHostRoutes = routes.contains { $0.host != nil }
     }
 
-    /// The route for `path` on `host` (port and case ignored), or nil.
+    /// The route for `path` on `host` (port, case and a trailing dot ignored), or nil.
     func route(path: String, host: String?) -> Route? {
         let bareHost = hasHostRoutes ? host.map(Router.normalizedHost) : nil
         for route in routes where Router.pathMatches(path, prefix: route.prefix) {
@@ -42,6 +42,8 @@ struct Router: Sendable {
         return next == UInt8(ascii: "/") || next == UInt8(ascii: "?")
     }
 
+    /// A request's `Host` as routes name it: no port, lowercase, and no trailing dot (`Shop.Example.:443` is
+    /// `shop.example`, the same DNS name written fully qualified).
     static func normalizedHost(_ host: String) -> String {
         var value = Substring(host)
         if value.hasPrefix("[") {
@@ -49,6 +51,15 @@ struct Router: Sendable {
         } else if let colon = value.lastIndex(of: ":") {
             value = value[..<colon]
         }
+        if value.hasSuffix(".") { value = value.dropLast() }
+        return value.lowercased()
+    }
+
+    /// A configured route host in the same form: lowercase, no trailing dot, an IPv6 address without brackets.
+    static func canonicalName(_ host: String) -> String {
+        var value = Substring(host)
+        if value.hasPrefix("["), value.hasSuffix("]") { value = value.dropFirst().dropLast() }
+        if value.hasSuffix(".") { value = value.dropLast() }
         return value.lowercased()
     }
 }

@@ -46,10 +46,26 @@ public final class ServiceRegistry: Sendable {
         pools.withLock { pools in pools[service]?.update(color: color, address: target) { $0.ejectedUntil = until } }
     }
 
-    /// Registers the targets of a color (admin API `PUT /v1/services/{name}/targets/{color}`).
-    public func setTargets(service: String, color: Color, targets: [HostPort]) throws(AdminError) {
+    /// For a switch to `color` of a service without active health checks, its targets, which must each accept
+    /// a connection first; nil when the service is probed (its health states are the gate).
+    func targetsToCheckBeforeSwitch(service: String, color: Color) throws(AdminError) -> [HostPort]? {
+        try pools.withLock { pools throws(AdminError) in
+            guard let pool = pools[service] else { throw AdminError.unknownService(service) }
+            guard !pool.probed else { return nil }
+            let targets = (pool.targets[color] ?? []).map(\.address)
+            guard !targets.isEmpty else { throw AdminError.colorHasNoTargets(service: service, color: color) }
+            return targets
+        }
+    }
+
+    /// Registers the targets of a color (admin API `PUT /v1/services/{name}/targets/{color}`), unless that
+    /// empties the active color while it has targets: production would answer 503 (`force` does it anyway).
+    public func setTargets(service: String, color: Color, targets: [HostPort], force: Bool = false) throws(AdminError) {
         try pools.withLock { pools throws(AdminError) in
             guard var pool = pools[service] else { throw AdminError.unknownService(service) }
+            if !force, targets.isEmpty, pool.activeColor == color, !(pool.targets[color] ?? []).isEmpty {
+                throw AdminError.wouldEmptyActiveColor(service: service, color: color)
+            }
             pool.setTargets(targets, color: color)
             pools[service] = pool
         }

@@ -31,7 +31,8 @@ public enum Redaction {
         let parameters = query.split(separator: "&", omittingEmptySubsequences: false).map { parameter -> Substring in
             guard let equals = parameter.firstIndex(of: "=") else { return parameter }
             let name = parameter[..<equals]
-            let lowered = name.lowercased()
+            // An application decodes `%63ode` and `api%5Fkey` to `code` and `api_key`: so must the match.
+            let lowered = (name.contains("%") || name.contains("+") ? decodedName(name) : String(name)).lowercased()
             guard secretQueryNames.contains(lowered) || isSecretKey(lowered), parameter.index(after: equals) < parameter.endIndex
             else { return parameter }
             changed = true
@@ -39,6 +40,43 @@ public enum Redaction {
         }
         guard changed else { return target }
         return target[...mark] + parameters.joined(separator: "&")
+    }
+
+    /// A query parameter name as a form decoder reads it: `+` is a space, `%XX` a byte (a malformed escape is kept).
+    static func decodedName(_ name: Substring) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(name.utf8.count)
+        var iterator = name.utf8.makeIterator()
+        while let byte = iterator.next() {
+            switch byte {
+            case UInt8(ascii: "+"): bytes.append(UInt8(ascii: " "))
+            case UInt8(ascii: "%"):
+                guard let high = iterator.next() else {
+                    bytes.append(byte)
+                    break
+                }
+                guard let low = iterator.next() else {
+                    bytes += [byte, high]
+                    break
+                }
+                if let value = hexValue(high).flatMap({ h in hexValue(low).map { h << 4 | $0 } }) {
+                    bytes.append(value)
+                } else {
+                    bytes += [byte, high, low]
+                }
+            default: bytes.append(byte)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
     }
 
     /// Removes `user:password@` from URLs and `password=...`-style pairs from free text.
