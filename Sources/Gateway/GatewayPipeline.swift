@@ -91,7 +91,7 @@ struct GatewayPipeline: Sendable {
             // pipelining handler keeps their answers in request order. Elsewhere the proxy handler does it
             // itself, without holding reads while each response goes out (two epoll changes per request).
             try operations.addHandler(HTTPServerPipelineHandler())
-            try operations.addHandler(RedirectHandler(httpsPort: port, deadline: deadline))
+            try operations.addHandler(RedirectHandler(httpsPort: port, deadline: deadline, runtime: runtime))
         }
         try addProxyHandlers(operations, info: info, deadline: deadline)
     }

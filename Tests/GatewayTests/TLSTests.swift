@@ -103,6 +103,11 @@ struct TLSTests {
             let response = try await CurlResponse.run(["-H", "Host: shop.example", "\(gateway.http)/cart?x=1"])
             #expect(response.status == 301)
             #expect(response.headers["location"] == "https://shop.example:\(gateway.httpsPort)/cart?x=1")
+            // Decorated like every answer: the security headers (HSTS only over HTTPS) and a request ID.
+            #expect(response.headers["x-content-type-options"] == "nosniff")
+            #expect(response.headers["x-frame-options"] == "DENY")
+            #expect(response.headers["strict-transport-security"] == nil)
+            #expect(response.headers["x-request-id"]?.count == 32)
             let challenge = try await CurlResponse.run(["\(gateway.http)/.well-known/acme-challenge/token"])
             #expect(challenge.status != 301)
 

@@ -13,11 +13,14 @@ final class RedirectHandler: ChannelInboundHandler, RemovableChannelHandler {
     let httpsPort: Int
     /// The connection's deadlines: the redirect is a complete exchange of its own.
     let deadline: HeadDeadlineHandler?
+    /// For the headers every response carries (security headers, the request ID).
+    let runtime: GatewayRuntime
     var redirecting = false
 
-    init(httpsPort: Int, deadline: HeadDeadlineHandler?) {
+    init(httpsPort: Int, deadline: HeadDeadlineHandler?, runtime: GatewayRuntime) {
         self.httpsPort = httpsPort
         self.deadline = deadline
+        self.runtime = runtime
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -45,6 +48,10 @@ final class RedirectHandler: ChannelInboundHandler, RemovableChannelHandler {
             var headers = HTTPHeaders()
             headers.add(name: "location", value: "https://\(name)\(httpsPort == 443 ? "" : ":\(httpsPort)")\(target.uri)")
             headers.add(name: "content-length", value: "0")
+            let incomingID = head.headers.first(name: RequestID.headerName)
+            runtime.decorate(
+                &headers, requestID: incomingID.flatMap { RequestID.isWellFormed($0) ? $0 : nil } ?? RequestID.generate(),
+                secure: false, extra: [])
             if !head.isKeepAlive { headers.add(name: "connection", value: "close") }
             context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .movedPermanently, headers: headers))), promise: nil)
             let keepAlive = head.isKeepAlive
