@@ -88,7 +88,8 @@ struct BackupCommandTests {
         let directory: TemporaryDirectory
         var path: String { directory.path }
 
-        init(prefix: String, data: String) throws {
+        /// `retention`: a flow mapping such as `{ last: 1 }`, written under `backup:` when given.
+        init(prefix: String, data: String, retention: String? = nil) throws {
             directory = try TemporaryDirectory(prefix: prefix)
             try directory.write("data/a.txt", data)
             let identity = X25519Identity.generate()
@@ -100,7 +101,7 @@ struct BackupCommandTests {
                 backup:
                   store: store
                   encryption: { recipients: [\(identity.recipient.description)], identity_file: key.txt }
-                  sources:
+                \(retention.map { "  retention: \($0)\n" } ?? "")  sources:
                     - files: [data]
                 """)
         }

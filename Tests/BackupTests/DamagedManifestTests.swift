@@ -9,22 +9,9 @@ import TestSupport
 struct DamagedManifestTests {
     @Test("a manifest cut to 100 bytes: list shows it as damaged and the others; prune and verify go on and leave it; status reports the rest")
     func truncatedManifest() async throws {
-        let directory = try TemporaryDirectory(prefix: "damaged")
+        let project = try BackupCommandTests.FilesProject(prefix: "damaged", data: "hello", retention: "{ last: 1 }")
+        let directory = project.directory
         defer { directory.remove() }
-        try directory.write("data/a.txt", "hello")
-        let identity = X25519Identity.generate()
-        try directory.write("key.txt", identity.encoded + "\n")
-        try directory.write(
-            "shipshape.yml",
-            """
-            project: shop
-            backup:
-              store: store
-              encryption: { recipients: [\(identity.recipient.description)], identity_file: key.txt }
-              retention: { last: 1 }
-              sources:
-                - files: [data]
-            """)
         func shipshape(_ arguments: String...) async throws -> ProcessRunner.Result {
             try await ShipshapeProcess.run(arguments + ["-c", "shipshape.yml"], in: directory.path)
         }

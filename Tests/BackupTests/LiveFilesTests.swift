@@ -9,23 +9,11 @@ import TestSupport
 struct LiveFilesTests {
     @Test("a file appended to during the run: backup run succeeds, with a warning naming the file; the backup restores")
     func fileChangedWhileRead() async throws {
-        let directory = try TemporaryDirectory(prefix: "livefiles")
+        let project = try BackupCommandTests.FilesProject(prefix: "livefiles", data: "hello")
+        let directory = project.directory
         defer { directory.remove() }
-        let identity = X25519Identity.generate()
-        try directory.write("key.txt", identity.encoded + "\n")
-        try directory.write("data/a.txt", "hello")
         // Large enough that tar takes a while over it while the appender keeps changing it.
         try Data(repeating: UInt8(ascii: "x"), count: 16 << 20).write(to: URL(fileURLWithPath: "\(directory.path)/data/live.log"))
-        try directory.write(
-            "shipshape.yml",
-            """
-            project: shop
-            backup:
-              store: store
-              encryption: { recipients: [\(identity.recipient.description)], identity_file: key.txt }
-              sources:
-                - files: [data]
-            """)
         let appender = try SpawnedProcess(["sh", "-c", "while :; do echo line >> data/live.log; done"], directory: directory.path)
         var results: [ProcessRunner.Result] = []
         // Each run nearly always sees the change; a few runs make the test independent of timing.
