@@ -76,15 +76,19 @@ final class GatewayRuntime: Sendable {
         let block = securityHeaders.map { secure ? $0.secureBlock : $0.plainBlock }
         // One pass over the upstream's headers: which of ours it set itself (an application's own CSP wins),
         // and whether it sent one of those that are replaced or hidden.
+        let lengths = securityHeaders.map { secure ? $0.secureLengths : $0.plainLengths } ?? 0
         var present: UInt64 = 0
         var replaced = false
         var extraPresent = false
         for (name, _) in headers {
-            if Self.replacedHeaders.contains(where: { HeaderName.matches(name, $0) }) {
+            // Names are compared only where the length allows a match (most upstream headers match nothing).
+            let length: UInt64 = 1 << UInt64(min(name.utf8.count, 63))
+            if length & Self.replacedLengths != 0, Self.replacedHeaders.contains(where: { HeaderName.matches(name, $0) }) {
                 replaced = true
                 continue
             }
-            if !extraPresent, extra.contains(where: { name.equalsIgnoringASCIICase($0.name) }) { extraPresent = true }
+            if !extra.isEmpty, !extraPresent, extra.contains(where: { name.equalsIgnoringASCIICase($0.name) }) { extraPresent = true }
+            guard length & lengths != 0 else { continue }
             for index in added.indices.prefix(64) where HeaderName.matches(name, added[index].key) {
                 present |= 1 << index
             }
@@ -112,6 +116,7 @@ final class GatewayRuntime: Sendable {
     /// Upstream headers the gateway removes (`Server`, `X-Powered-By`) or replaces with its own (the request ID).
     static let replacedHeaderNames = ["server", "x-powered-by", RequestID.headerName.lowercased()]
     private static let replacedHeaders = replacedHeaderNames.map { Array($0.utf8) }
+    private static let replacedLengths = SecurityHeaders.lengthMask(replacedHeaderNames)
 
     /// Logs and counts a finished exchange, on the event loop that handled it. `series` is the connection's
     /// cached metrics series.

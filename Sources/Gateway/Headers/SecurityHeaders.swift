@@ -38,6 +38,16 @@ struct SecurityHeaders: Sendable {
     /// case): adding them one by one checks each name and whether it is `Connection`.
     let plainBlock: HTTPHeaders
     let secureBlock: HTTPHeaders
+    /// The lengths of the names in `plain` and `secure`, one bit per length below 64: an upstream header whose
+    /// name has none of them (most do) is none of ours, without comparing it to each.
+    let plainLengths: UInt64
+    let secureLengths: UInt64
+
+    /// Bit `n` set for each name of `n` bytes (`n` < 64); names of 64 bytes or more set bit 63, which makes
+    /// every name of that length or longer be compared.
+    static func lengthMask(_ names: [String]) -> UInt64 {
+        names.reduce(0) { $0 | (1 << UInt64(min($1.utf8.count, 63))) }
+    }
 
     init(overrides: [(name: String, value: String?)]) {
         var merged = Self.defaults
@@ -56,5 +66,7 @@ struct SecurityHeaders: Sendable {
         secure = secureSet.map(Header.init)
         plainBlock = HTTPHeaders(merged)
         secureBlock = HTTPHeaders(secureSet)
+        plainLengths = Self.lengthMask(merged.map(\.0))
+        secureLengths = Self.lengthMask(secureSet.map(\.0))
     }
 }
