@@ -77,10 +77,10 @@ public struct BackupLock: Sendable {
     /// Runs in a task of its own: a run cancelled by SIGTERM still releases its lock (in the cancelled task,
     /// the S3 requests would end at once).
     func release(_ owner: Owner) async {
-        await Task { [self] in
+        await uncancelled { [self] in
             guard (try? await current())?.token == owner.token else { return }
             try? await store.delete(keys: [key])
-        }.value
+        }
     }
 
     func acquire(operation: String) async throws -> Owner {

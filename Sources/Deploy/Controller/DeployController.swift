@@ -64,11 +64,10 @@ public struct DeployController: Sendable {
             // A cancelled task fails every admin and engine request at once, so the cleanup (reset the new
             // color's targets, flip back, stop it, record the outcome) runs in a task of its own, which the
             // signal did not cancel; this one waits for it.
-            let cleanup = Task { () async -> DeployError in
+            throw await uncancelled { () async -> DeployError in
                 var run = ended
                 do throws(DeployError) { try await finishFailed(&run, failure) } catch { return error }
             }
-            throw await cleanup.value
         }
         let record = run.record(service: service, outcome: .succeeded, message: run.note)
         try history.append(record)

@@ -91,14 +91,14 @@ public struct Rollback: Sendable {
             // Only a color this rollback did start again is stopped again (a failed restart left nothing running).
             let wasRestarted = restarted && timer.steps.contains { $0.name == "restart" && $0.outcome == .succeeded }
             // After SIGINT/SIGTERM the cleanup's gateway and engine requests would fail at once in this task.
-            let serving = await Task { () async -> String in
+            let serving = await uncancelled { () async -> String in
                 if wasRestarted {
                     // Started for nothing: stopped again and out of the gateway, as before the rollback.
                     _ = try? await controller.admin.setTargets(service: service, color: previous, targets: [])
                     await controller.runtime.stop(service: service, color: previous)
                 }
                 return await self.serving(current)
-            }.value
+            }
             let record = DeployRecord(
                 service: service, version: "-", color: previous, previousColor: current, startedAt: startedAt,
                 finishedAt: Date(), outcome: .failed, message: "rollback failed: \(failure.userMessage)",
@@ -123,7 +123,7 @@ public struct Rollback: Sendable {
         let note: String? = interrupted ? "; interrupted during the drain, which was cut short" : nil
         let (controller, drained) = (self.controller, timer)
         // The retirement runs in a task of its own: after SIGINT/SIGTERM this one's requests fail at once.
-        let (retired, failure) = await Task { () async -> (DeployStepTimer, (any Error)?) in
+        let (retired, failure) = await uncancelled { () async -> (DeployStepTimer, (any Error)?) in
             var timer = drained
             do {
                 try await timer.run("retire") {
@@ -136,7 +136,7 @@ public struct Rollback: Sendable {
             } catch {
                 return (timer, error)
             }
-        }.value
+        }
         timer = retired
         if let failure { return notRetired(color, failure) }
         return note

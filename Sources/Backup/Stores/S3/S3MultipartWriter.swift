@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Crypto
 import Foundation
 import NIOCore
+import ShipshapeCore
 
 /// Streams an object to S3: one PUT when it fits a part, else a multipart upload whose parts grow with the
 /// object (`S3Store.partSize(forPart:)`), aborted on failure so no half object and no billed orphan parts remain.
@@ -87,7 +88,7 @@ final class S3MultipartWriter: ObjectWriter {
         inFlight = nil
         guard let uploadID else { return }
         let (store, key) = (store, key)
-        _ = try? await S3Store.uncancelled {
+        _ = try? await uncancelled {
             try await store.send(.DELETE, key: key, query: [("uploadId", uploadID)], operation: "AbortMultipartUpload")
         }
     }

@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import ShipshapeCore
 
 /// An S3-compatible bucket (AWS, MinIO, moto…) addressed by `s3://bucket/prefix`.
 ///
@@ -303,16 +304,10 @@ public struct S3Store: BackupStore {
     }
 
     public func delete(keys: [String]) async throws {
-        try await Self.uncancelled { [self] in
+        // Deleting is cleanup (what a failed run wrote, the lock): it finishes even in a cancelled task.
+        try await uncancelled { [self] in
             for key in keys { _ = try await send(.DELETE, key: objectKey(key), operation: "DeleteObject") }
         }
-    }
-
-    /// Runs a cleanup request (deleting what a failed run wrote, releasing the lock, aborting an upload) even
-    /// when the task asking for it was cancelled, by a signal or by the failure it cleans up after: HTTP
-    /// requests end at once in a cancelled task, and these are the point of stopping cleanly.
-    static func uncancelled<Value: Sendable>(_ body: @escaping @Sendable () async throws -> Value) async throws -> Value {
-        try await Task { try await body() }.value
     }
 
     /// A conditional PutObject (`If-None-Match: *`): S3 refuses it with 412 when the key exists.
