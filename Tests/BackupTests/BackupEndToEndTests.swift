@@ -67,6 +67,15 @@ struct BackupEndToEndTests {
             return BackupSettings(project: "shop", configuration: configuration, baseDirectory: directory.path, identityFile: "key.txt")
         }
 
+        /// The compression a stored dump's archive header records, as `pg_restore -l` prints it.
+        func archiveCompression(_ stored: String) async throws -> String? {
+            let listing = try await ProcessRunner.run([
+                "sh", "-c", "age -d -i \"$1\" \"$2\" | pg_restore -l", "sh", "\(directory.path)/key.txt", stored,
+            ])
+            let line = listing.stdout.split(separator: "\n").first { $0.contains("Compression:") }
+            return line.map { String($0.split(separator: ":").last ?? "").trimmingCharacters(in: .whitespaces) }
+        }
+
         func stop() {
             postgres.stop()
             redis.stop()
@@ -90,6 +99,8 @@ struct BackupEndToEndTests {
         let stored = "\(fixture.directory.path)/store/shop/\(manifest.id)/postgres-shop.age"
         let age = try await ProcessRunner.run(["sh", "-c", "age -d -i \"$1\" \"$2\" | head -c 5", "sh", "\(fixture.directory.path)/key.txt", stored])
         #expect(age.stdout == "PGDMP")
+        // pg_dump compressed it at the default level, 1.
+        #expect(try await fixture.archiveCompression(stored) == "1")
 
         let entries = try await BackupCatalog(store: store, project: "shop").entries()
         #expect(entries.map(\.manifest.id) == [manifest.id])
@@ -176,18 +187,19 @@ struct BackupEndToEndTests {
         #expect(try await fixture.psql("SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_export_snapshot%' AND pid <> pg_backend_pid()", database: "postgres") == "0")
     }
 
-    @Test("row_counts: false records no counts; verify restores and runs the checks without counting")
-    func withoutRowCounts() async throws {
+    @Test("row_counts: false records no counts, compression: 0 stores the dump uncompressed; verify restores it and runs the checks without counting")
+    func withoutRowCountsOrCompression() async throws {
         let fixture = try await Fixture()
         defer { fixture.stop() }
         var settings = fixture.settings(store: "store")
         settings.configuration.sources = [
-            .postgres(.init(host: "127.0.0.1", port: fixture.postgres.port, databases: ["shop"], rowCounts: false))
+            .postgres(.init(host: "127.0.0.1", port: fixture.postgres.port, databases: ["shop"], rowCounts: false, compression: 0))
         ]
         let store = try settings.makeStore()
         let manifest = try await BackupRunner(settings: settings, store: store).run()
         #expect(manifest.parts.map(\.name) == ["postgres-shop", "postgres-globals"])
         #expect(manifest.parts.allSatisfy { $0.rowCounts == nil })
+        #expect(try await fixture.archiveCompression("\(fixture.directory.path)/store/shop/\(manifest.id)/postgres-shop.age") == "0")
 
         let result = try await BackupVerifier(settings: settings, store: store).verify()
         #expect(result.passed, "\(result.checks)")

@@ -147,6 +147,25 @@ struct ConfigurationLoaderTests {
         #expect(daily.backup?.schedule == "@daily")
     }
 
+    @Test("a postgres source's compression is pg_dump's zlib level: 1 unless set, 0 to 9, anything else an error at its line")
+    func postgresCompression() throws {
+        func parse(_ settings: String) throws -> ShipshapeConfiguration {
+            let yaml = "project: shop\nbackup:\n  store: st\n  encryption: { passphrase_file: p }\n  sources:\n    - postgres: { host: db\(settings) }\n"
+            return try ShipshapeConfiguration.parse(yaml: yaml, file: "x.yml")
+        }
+        func level(_ configuration: ShipshapeConfiguration) -> Int? {
+            guard case .postgres(let source) = configuration.backup?.sources.first else { return nil }
+            return source.compression
+        }
+        #expect(level(try parse("")) == 1)
+        #expect(level(try parse(", compression: 9")) == 9)
+        #expect(level(try parse(", compression: 0")) == 0)
+        let error = try #require(throws: ConfigError.self) { try parse(", compression: 10") }
+        #expect(error.line == 6)
+        #expect(error.keyPath == "backup.sources[0].postgres.compression")
+        #expect(error.message.contains("0 (none) to 9"), "\(error.message)")
+    }
+
     @Test("the files a configuration names: certificate pairs, secrets and host paths to back up, not paths inside containers")
     func fileReferences() throws {
         let yaml = """

@@ -159,8 +159,10 @@ public struct BackupRunner: Sendable {
             }
         }
         defer { for task in prefetched.values { task.cancel() } }
-        // The newest backup's part sizes: the best estimate of a dump's size, since data grows slowly.
-        let previousSizes = await catalog.newestPartSizes()
+        // The newest backup's part sizes: the best estimate of a dump's size, since data grows slowly. Read
+        // beside the first dump: only the progress display waits for them.
+        let previousSizes = Task { await catalog.newestPartSizes() }
+        defer { previousSizes.cancel() }
         var stored: [BackupManifest.Part] = []
         var written: [String] = []
         do {
@@ -168,14 +170,14 @@ public struct BackupRunner: Sendable {
                 let file = "\(part.name).age"
                 let key = catalog.key(id, file)
                 let expected = ExpectedSize()
-                let estimating: Task<Void, Never>?
-                if let previous = previousSizes[part.name], !part.expectedSizeIsExact {
-                    expected.set(previous)
-                    estimating = nil
-                } else {
-                    estimating = part.expectedSize.map { estimate in Task { expected.set(try? await estimate()) } }
+                let estimating = Task {
+                    if !part.expectedSizeIsExact, let previous = await previousSizes.value[part.name] {
+                        expected.set(previous)
+                    } else if let estimate = part.expectedSize {
+                        expected.set(try? await estimate())
+                    }
                 }
-                defer { estimating?.cancel() }
+                defer { estimating.cancel() }
                 let encoding = part.databaseEncoding.map { read in Task { try? await read() } }
                 defer { encoding?.cancel() }
                 try await part.prepare?()

@@ -146,7 +146,8 @@ public struct PostgresSource: Sendable {
             let source = self
             var part = BackupPart(
                 name: PartName.make(prefix, database), kind: "postgres",
-                command: DumpCommand("pg_dump", ["-Fc", "--no-password"], environment: environment(database: database)),
+                command: DumpCommand(
+                    "pg_dump", ["-Fc", "-Z\(configuration.compression)", "--no-password"], environment: environment(database: database)),
                 database: database, origin: origin, runner: runner,
                 expectedSize: { try await source.databaseSize(database) })
             part.databaseEncoding = { try await source.encoding(of: database) }

@@ -55,18 +55,29 @@ public struct DirectoryStore: BackupStore {
                     hint: "Point backup.store at a directory (it is created when missing), or move the file away.")
             }
         }
-        guard FileManager.default.fileExists(atPath: base, isDirectory: &isDirectory), isDirectory.boolValue,
-            let enumerator = FileManager.default.enumerator(atPath: base)
-        else { return [] }
+        guard FileManager.default.fileExists(atPath: base, isDirectory: &isDirectory), isDirectory.boolValue else { return [] }
         var objects: [StoredObject] = []
         let separator = prefix.isEmpty || prefix.hasSuffix("/") ? "" : "/"
-        while let relative = enumerator.nextObject() as? String {
-            let attributes = enumerator.fileAttributes
-            guard attributes?[.type] as? FileAttributeType == .typeRegular else { continue }
-            let size = (attributes?[.size] as? NSNumber)?.intValue ?? 0
-            objects.append(StoredObject(key: prefix + separator + relative, size: size))
-        }
+        Self.walk(base, relative: "") { relative, size in objects.append(StoredObject(key: prefix + separator + relative, size: size)) }
         return objects
+    }
+
+    /// Calls `found` with the path (relative to `base`) and size of every regular file below `directory`,
+    /// symbolic links not followed. One `lstat` per entry: FileManager's attributes also look up each file's
+    /// owner and group by name, reading `/etc/passwd` and `/etc/group` for every file of every backup.
+    private static func walk(_ directory: String, relative: String, _ found: (String, Int) -> Void) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
+        for name in names.sorted() {
+            let path = directory + "/" + name
+            let key = relative.isEmpty ? name : relative + "/" + name
+            var status = stat()
+            guard lstat(path, &status) == 0 else { continue }
+            switch status.st_mode & S_IFMT {
+            case S_IFREG: found(key, Int(status.st_size))
+            case S_IFDIR: walk(path, relative: key, found)
+            default: continue
+            }
+        }
     }
 
     public func delete(keys: [String]) async throws {

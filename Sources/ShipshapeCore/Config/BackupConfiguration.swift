@@ -27,11 +27,19 @@ public struct BackupConfiguration: Sendable {
         /// Whether each table's exact row count is recorded (and compared by `verify`). Counting reads every
         /// table beside the dump: free on a server with idle cores, a second scan's CPU on a busy one.
         public var rowCounts: Bool
+        /// The dump's zlib level, `pg_dump -Z` (0 = none). The default is 1, like the fast defaults of borg, restic
+        /// and WAL-G: pg_dump runs on the database's host, and its default level 6 took twice the CPU and wall
+        /// time of level 1 for a 14 % smaller dump of text-heavy tables (BENCHMARKS.md).
+        public var compression: Int
+
+        /// The default `compression`.
+        public static let defaultCompression = 1
 
         /// A PostgreSQL source.
         public init(
             service: String? = nil, host: String? = nil, port: Int = 5432, databases: [String] = [],
-            user: String = "postgres", passwordFile: String? = nil, rowCounts: Bool = true
+            user: String = "postgres", passwordFile: String? = nil, rowCounts: Bool = true,
+            compression: Int = Postgres.defaultCompression
         ) {
             self.service = service
             self.host = host
@@ -40,6 +48,7 @@ public struct BackupConfiguration: Sendable {
             self.user = user
             self.passwordFile = passwordFile
             self.rowCounts = rowCounts
+            self.compression = compression
         }
     }
 
@@ -174,8 +183,12 @@ public struct BackupConfiguration: Sendable {
             switch kind {
             case "postgres":
                 let values = try body.mapping(allowedKeys: [
-                    "service", "host", "port", "databases", "user", "password_file", "row_counts",
+                    "service", "host", "port", "databases", "user", "password_file", "row_counts", "compression",
                 ])
+                let compression = try values["compression"]?.int() ?? Postgres.defaultCompression
+                if !(0...9).contains(compression), let node = values["compression"] {
+                    throw node.error("is \(compression); pg_dump's zlib levels are 0 (none) to 9 (smallest)")
+                }
                 let source = Postgres(
                     service: try values["service"]?.string(),
                     host: try values["host"]?.string(),
@@ -183,7 +196,8 @@ public struct BackupConfiguration: Sendable {
                     databases: try values["databases"]?.stringList() ?? [],
                     user: try values["user"]?.string() ?? "postgres",
                     passwordFile: try values["password_file"]?.string(),
-                    rowCounts: try values["row_counts"]?.bool() ?? true
+                    rowCounts: try values["row_counts"]?.bool() ?? true,
+                    compression: compression
                 )
                 if (source.service == nil) == (source.host == nil) {
                     throw body.error("a postgres source names either a compose 'service' or a 'host'")
