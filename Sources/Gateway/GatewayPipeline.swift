@@ -29,7 +29,7 @@ struct GatewayPipeline: Sendable {
                     return false
                 }
                 let response = GatewayErrorResponse.overloaded.encoded(
-                    requestID: RequestID.generate(), allocator: channel.allocator)
+                    requestID: RequestID.generate(), headers: runtime.answerHeaders(secure: false), allocator: channel.allocator)
                 channel.writeAndFlush(response).whenComplete { _ in channel.close(promise: nil) }
                 return false
             }
@@ -40,7 +40,8 @@ struct GatewayPipeline: Sendable {
             try channel.pipeline.syncOperations.addHandler(
                 HeadDeadlineHandler(
                     headerTimeout: .nanoseconds(limits.headerTimeout.nanoseconds),
-                    idleTimeout: .nanoseconds(limits.idleTimeout.nanoseconds)))
+                    idleTimeout: .nanoseconds(limits.idleTimeout.nanoseconds),
+                    answerHeaders: runtime.answerHeaders(secure: tls != nil)))
             if tls == nil {
                 try configureHTTP1(channel, info: ConnectionInfo(peerIP: peer, scheme: "http", isHTTP2: false))
             }

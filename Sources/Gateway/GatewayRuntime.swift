@@ -69,6 +69,11 @@ final class GatewayRuntime: Sendable {
         maintenanceFlag.store(state.enabled, ordering: .relaxed)
     }
 
+    /// The security headers of an answer the gateway writes below the HTTP encoder (408, 503 overloaded).
+    func answerHeaders(secure: Bool) -> HTTPHeaders {
+        securityHeaders.map { secure ? $0.secureBlock : $0.plainBlock } ?? [:]
+    }
+
     /// Response headers every answer gets: security headers, the request ID, quota headers; and never
     /// `Server` or `X-Powered-By`.
     func decorate(_ headers: inout HTTPHeaders, requestID: String, secure: Bool, extra: [(name: String, value: String)]) {

@@ -36,6 +36,28 @@ struct ConnectionLifetimeTests {
         }
     }
 
+    @Test("over max_connections a plain-HTTP client gets a JSON 503 with Retry-After and the security headers, then the close")
+    func overloadedPlain() async throws {
+        try await GatewayHarness.with(configure: { config, _ in
+            config.gateway.limits.maxConnections = 2
+            config.gateway.limits.headerTimeout = .seconds(8)
+        }) { gateway in
+            let port = gateway.httpPort
+            async let first = timedRawExchange(port: port, chunks: [], timeout: 20)
+            async let second = timedRawExchange(port: port, chunks: [], timeout: 20)
+            try await Task.sleep(for: .milliseconds(700))
+            let (answer, elapsed) = try await timedRawExchange(port: port, chunks: ["GET / HTTP/1.1\r\nHost: t\r\n\r\n"], timeout: 20)
+            let lowercased = answer.lowercased()
+            #expect(answer.hasPrefix("HTTP/1.1 503"), "\(answer.prefix(100))")
+            #expect(answer.contains(#""error":"overloaded""#))
+            #expect(lowercased.contains("retry-after: 1") && lowercased.contains("x-request-id: "))
+            #expect(lowercased.contains("x-content-type-options: nosniff") && lowercased.contains("x-frame-options: "))
+            #expect(!lowercased.contains("strict-transport-security"), "no HSTS over plain HTTP")
+            #expect(elapsed < 5, "answered at once: \(elapsed)")
+            _ = try await (first, second)
+        }
+    }
+
     @Test("an HTTP/2 connection without streams gets a GOAWAY and is closed after idle_timeout; a connection error closes it")
     func http2Lifetimes() async throws {
         try await GatewayHarness.with(tls: true, configure: { config, _ in config.gateway.limits.idleTimeout = .seconds(1) }) { gateway in

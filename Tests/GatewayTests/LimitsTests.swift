@@ -90,6 +90,8 @@ struct LimitsTests {
             let (answer, elapsed) = try await slow
             #expect(answer.hasPrefix("HTTP/1.1 408"))
             #expect(answer.contains("request_timeout"))
+            // Written below the HTTP encoder, it still carries the security headers like every other answer.
+            #expect(answer.lowercased().contains("x-content-type-options: nosniff"), "\(answer.prefix(400))")
             // The slow client's own time from its first byte: the whole trickle (85 bytes at 2 a second) would
             // take 42 s; it is cut at the 2 s deadline (the bound leaves room for a loaded machine).
             #expect(elapsed < 8, "cut at the deadline, not after the whole trickle")

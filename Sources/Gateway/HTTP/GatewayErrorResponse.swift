@@ -49,11 +49,13 @@ struct GatewayErrorResponse: Sendable {
     }
 
     /// The complete HTTP/1.1 response as bytes, for handlers below the HTTP encoder (408, overload).
-    func encoded(requestID: String, allocator: ByteBufferAllocator) -> ByteBuffer {
+    /// `headers`: the listener's security headers, which every answer carries.
+    func encoded(requestID: String, headers: HTTPHeaders, allocator: ByteBufferAllocator) -> ByteBuffer {
         let body = jsonBody(requestID: requestID)
         var text = "HTTP/1.1 \(status.code) \(status.reasonPhrase)\r\n"
         text += "content-type: application/json\r\ncontent-length: \(body.utf8.count)\r\nconnection: close\r\n"
         text += "x-request-id: \(requestID)\r\n"
+        for (name, value) in headers { text += "\(name): \(value)\r\n" }
         for (name, value) in extraHeaders { text += "\(name): \(value)\r\n" }
         text += "\r\n" + body
         return allocator.buffer(string: text)

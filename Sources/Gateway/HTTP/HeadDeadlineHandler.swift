@@ -1,4 +1,5 @@
 import NIOCore
+import NIOHTTP1
 
 /// Enforces an absolute deadline for receiving a request's headers and the idle keep-alive timeout.
 /// It sits below the HTTP decoder so it sees the first byte of each request: a client trickling one byte a
@@ -24,9 +25,13 @@ final class HeadDeadlineHandler: ChannelInboundHandler, RemovableChannelHandler 
     /// deadline without a 408 (as nginx does; on TLS no answer could even be written before a handshake).
     var receivedAny = false
 
-    init(headerTimeout: TimeAmount, idleTimeout: TimeAmount) {
+    /// The listener's security headers, for the 408.
+    let answerHeaders: HTTPHeaders
+
+    init(headerTimeout: TimeAmount, idleTimeout: TimeAmount, answerHeaders: HTTPHeaders = [:]) {
         self.headerTimeout = headerTimeout
         self.idleTimeout = idleTimeout
+        self.answerHeaders = answerHeaders
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -90,7 +95,7 @@ final class HeadDeadlineHandler: ChannelInboundHandler, RemovableChannelHandler 
             return
         }
         let response = GatewayErrorResponse.requestTimeout.encoded(
-            requestID: RequestID.generate(), allocator: context.channel.allocator)
+            requestID: RequestID.generate(), headers: answerHeaders, allocator: context.channel.allocator)
         context.writeAndFlush(wrapOutboundOut(response)).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
     }
 }
