@@ -25,15 +25,21 @@ struct ConnectionLifetimeTests {
             config.gateway.limits.maxConnections = 2
             config.gateway.limits.headerTimeout = .seconds(8)
         }) { gateway in
-            let port = gateway.httpsPort
-            async let first = timedRawExchange(port: port, chunks: [], timeout: 20)
-            async let second = timedRawExchange(port: port, chunks: [], timeout: 20)
-            try await Task.sleep(for: .milliseconds(700))
-            let (answer, elapsed) = try await timedRawExchange(port: port, chunks: [], timeout: 20)
+            let (answer, elapsed) = try await Self.thirdConnection(port: gateway.httpsPort, chunks: [])
             #expect(answer.isEmpty, "no plaintext 503 into a TLS connection: \(answer.prefix(100))")
             #expect(elapsed < 5, "closed at once, not at the header deadline: \(elapsed)")
-            _ = try await (first, second)
         }
+    }
+
+    /// With `max_connections: 2` held by two silent connections, a third connection's exchange (its answer,
+    /// seconds until closed).
+    static func thirdConnection(port: Int, chunks: [String]) async throws -> (String, Double) {
+        async let first = timedRawExchange(port: port, chunks: [], timeout: 20)
+        async let second = timedRawExchange(port: port, chunks: [], timeout: 20)
+        try await Task.sleep(for: .milliseconds(700))
+        let third = try await timedRawExchange(port: port, chunks: chunks, timeout: 20)
+        _ = try await (first, second)
+        return third
     }
 
     @Test("over max_connections a plain-HTTP client gets a JSON 503 with Retry-After and the security headers, then the close")
@@ -42,11 +48,7 @@ struct ConnectionLifetimeTests {
             config.gateway.limits.maxConnections = 2
             config.gateway.limits.headerTimeout = .seconds(8)
         }) { gateway in
-            let port = gateway.httpPort
-            async let first = timedRawExchange(port: port, chunks: [], timeout: 20)
-            async let second = timedRawExchange(port: port, chunks: [], timeout: 20)
-            try await Task.sleep(for: .milliseconds(700))
-            let (answer, elapsed) = try await timedRawExchange(port: port, chunks: ["GET / HTTP/1.1\r\nHost: t\r\n\r\n"], timeout: 20)
+            let (answer, elapsed) = try await Self.thirdConnection(port: gateway.httpPort, chunks: ["GET / HTTP/1.1\r\nHost: t\r\n\r\n"])
             let lowercased = answer.lowercased()
             #expect(answer.hasPrefix("HTTP/1.1 503"), "\(answer.prefix(100))")
             #expect(answer.contains(#""error":"overloaded""#))
@@ -54,7 +56,6 @@ struct ConnectionLifetimeTests {
             #expect(lowercased.contains("x-content-type-options: nosniff") && lowercased.contains("x-frame-options: "))
             #expect(!lowercased.contains("strict-transport-security"), "no HSTS over plain HTTP")
             #expect(elapsed < 5, "answered at once: \(elapsed)")
-            _ = try await (first, second)
         }
     }
 
