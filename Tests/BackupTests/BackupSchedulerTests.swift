@@ -35,6 +35,21 @@ struct BackupSchedulerTests {
         #expect(throws: CronExpression.Invalid.self) { try CronExpression(expression) }
     }
 
+    @Test("a day no month it names has is an error, not a schedule that never fires",
+        arguments: ["0 0 30 2 *", "0 0 31 2 *", "0 0 31 4,6,9,11 *", "0 0 30,31 2 *"])
+    func neverRuns(expression: String) throws {
+        let error = try #require(throws: CronExpression.Invalid.self) { try CronExpression(expression) }
+        #expect(error.message.contains("never runs"), "\(error.message)")
+    }
+
+    @Test("days only some named months have, or a weekday beside them, still run",
+        // Vixie cron: with both day fields restricted, a Monday of February matches.
+        arguments: [("0 0 31 2,3 *", "2027-03-31T00:00:00Z"), ("0 0 30 2 1", "2027-02-01T00:00:00Z")])
+    func runsSometimes(expression: String, expected: String) throws {
+        let cron = try CronExpression(expression)
+        #expect(cron.next(after: try Self.date("2026-11-20T12:00:00Z")) == (try Self.date(expected)))
+    }
+
     @Test("a job longer than its interval runs once and reports the missed runs")
     func missedRuns() async throws {
         let schedule = try CronExpression("* * * * *")

@@ -32,6 +32,19 @@ struct RestoreOptionsTests {
         #expect(try await fixture.psql("SELECT count(*) FROM users", database: "newdb") == "1500")
     }
 
+    @Test("--database on a backup without a PostgreSQL dump is an error that names its sources; nothing is restored")
+    func databaseWithoutDump() async throws {
+        let project = try BackupCommandTests.FilesProject(prefix: "nodump", data: "hello")
+        defer { project.directory.remove() }
+        let run = try await project.shipshape("run", "--json")
+        let id = try #require((try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])?["id"] as? String)
+        let restore = try await project.shipshape("restore", id, "--database", "x", "--to", "r4")
+        #expect(restore.status != 0)
+        #expect(restore.stderr.contains("holds no PostgreSQL dump to restore into database x"), "\(restore.stderr)")
+        #expect(restore.stderr.contains("Its sources are: files"), "\(restore.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: "\(project.path)/r4"))
+    }
+
     @Test("--to and --identity are relative to the current directory, not to the config file's")
     func commandLinePathsFromCurrentDirectory() async throws {
         let directory = try TemporaryDirectory(prefix: "relpaths")

@@ -134,6 +134,7 @@ struct ConfigurationLoaderTests {
         arguments: [
             (#"schedule: "61 * * * *""#, "backup.schedule", "The minute field '61'"),
             (#"verify: { schedule: "0 4 * * 8" }"#, "backup.verify.schedule", "The day of week field '8'"),
+            (#"schedule: "0 0 30 2 *""#, "backup.schedule", "never runs"),
             ("retention: { daily: -1 }", "backup.retention.daily", "must be 0 or more"),
             ("retention: { daily: 0, weekly: 0 }", "backup.retention", "keeps nothing"),
         ])
@@ -164,6 +165,39 @@ struct ConfigurationLoaderTests {
         #expect(error.line == 6)
         #expect(error.keyPath == "backup.sources[0].postgres.compression")
         #expect(error.message.contains("0 (none) to 9"), "\(error.message)")
+    }
+
+    @Test("backup encryption: a recipient that is not an age X25519 key, or recipients beside a passphrase, is an error at its line",
+        arguments: [
+            ("{ recipients: [age1abc] }", "backup.encryption.recipients[0]", "is not an age X25519 recipient"),
+            // The right prefix and length, one character of the checksum changed.
+            ("{ recipients: [age1qyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqs3290gg] }", "backup.encryption.recipients[0]",
+             "is not an age X25519 recipient"),
+            ("{ recipients: [AGE1QYQSZQGPQYQSZQGPQYQSZQGPQYQSZQGPQYQSZQGPQYQSZQGPQYQS3290GQ] }", "backup.encryption.recipients[0]",
+             "is not an age X25519 recipient"),
+            ("{ recipients: [age1qyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqs3290gq], passphrase_file: p }",
+             "backup.encryption.passphrase_file", "not both"),
+        ])
+    func backupEncryption(setting: String, key: String, message: String) throws {
+        let yaml = "project: shop\nbackup:\n  store: st\n  sources: [{ files: [x] }]\n  encryption: \(setting)\n"
+        let error = try #require(throws: ConfigError.self) { try ShipshapeConfiguration.parse(yaml: yaml, file: "x.yml") }
+        #expect(error.line == 5)
+        #expect(error.keyPath == key)
+        #expect(error.message.contains(message), "\(error.message)")
+    }
+
+    @Test("a postgres source may name a service and the host inside its container; it must name one of them")
+    func postgresServiceAndHost() throws {
+        let yaml = "project: shop\nbackup:\n  store: st\n  encryption: { passphrase_file: p }\n  sources:\n    - postgres: { service: db, host: /var/run/postgresql }\n"
+        let configuration = try ShipshapeConfiguration.parse(yaml: yaml, file: "x.yml")
+        guard case .postgres(let source) = configuration.backup?.sources.first else {
+            Issue.record("no postgres source")
+            return
+        }
+        #expect(source.service == "db" && source.host == "/var/run/postgresql")
+        let neither = yaml.replacingOccurrences(of: "service: db, host: /var/run/postgresql", with: "user: app")
+        let error = try #require(throws: ConfigError.self) { try ShipshapeConfiguration.parse(yaml: neither, file: "x.yml") }
+        #expect(error.line == 6 && error.message.contains("names a compose 'service'"), "\(error)")
     }
 
     @Test("the files a configuration names: certificate pairs, secrets and host paths to back up, not paths inside containers")

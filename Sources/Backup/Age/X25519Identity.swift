@@ -1,4 +1,5 @@
 import Crypto
+import ShipshapeCore
 
 /// An age X25519 identity (`AGE-SECRET-KEY-1...`) that unwraps file keys sent to its recipient.
 public struct X25519Identity: AgeIdentity {

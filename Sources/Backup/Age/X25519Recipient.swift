@@ -1,4 +1,5 @@
 import Crypto
+import ShipshapeCore
 
 /// An age X25519 recipient (`age1...`) that file keys are wrapped for.
 public struct X25519Recipient: AgeRecipient, Equatable {

@@ -40,6 +40,13 @@ public struct BackupRestorer: Sendable {
                 hint: "Its sources are: \(manifest.parts.map(\.name).joined(separator: ", ")).")
         }
         let dumps = parts.filter { $0.kind == "postgres" }
+        if let database, dumps.isEmpty {
+            // Restoring the other parts to files instead would look like success.
+            throw BackupError(
+                .notFound,
+                "Backup \(id) holds no PostgreSQL dump\(source.map { " in source '\($0)'" } ?? "") to restore into database \(database)",
+                hint: "Its sources are: \(manifest.parts.map(\.name).joined(separator: ", ")); without --database they are restored as files.")
+        }
         if let database, dumps.count > 1 {
             // One new database takes one dump: restoring the next into it would fail half way ("already exists").
             throw BackupError(
@@ -68,7 +75,12 @@ public struct BackupRestorer: Sendable {
         var restored: [Restored] = []
         for part in parts {
             let destination: String
-            if let database, part.kind == "postgres", let postgres = try await verifier.postgresSource(services: services) {
+            if let database, part.kind == "postgres" {
+                guard let postgres = try await verifier.postgresSource(services: services) else {
+                    throw BackupError(
+                        .configuration, "--database \(database) needs a postgres source in shipshape.yml to connect to",
+                        hint: "Add the server under backup.sources (- postgres: { service: … } or { host: … }), or restore without --database to get the dump as a file.")
+                }
                 try await restore(part, of: id, identities: identities, into: database, postgres: postgres, verifier: verifier)
                 destination = "database \(database)"
             } else if part.kind == "files" {

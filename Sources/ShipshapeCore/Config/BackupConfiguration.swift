@@ -138,6 +138,12 @@ public struct BackupConfiguration: Sendable {
         self.verifyChecks = verifyChecks
     }
 
+    /// Whether `text` is an age X25519 recipient: Bech32, lowercase, prefix `age`, a 32-byte key.
+    static func isAgeRecipient(_ text: String) -> Bool {
+        guard let (prefix, data) = Bech32.decode(text) else { return false }
+        return prefix == "age" && data.count == 32 && text == text.lowercased()
+    }
+
     init(from node: ConfigNode) throws(ConfigError) {
         let mapping = try node.mapping(allowedKeys: [
             "schedule", "store", "encryption", "retention", "sources", "verify",
@@ -146,9 +152,14 @@ public struct BackupConfiguration: Sendable {
         let encryptionMapping = try encryptionNode.mapping(allowedKeys: ["recipients", "passphrase_file", "identity_file"])
         let encryption: Encryption
         if let recipients = encryptionMapping["recipients"] {
+            // age encrypts to recipients or to a passphrase, never both (a passphrase stanza must be alone).
+            if let passphrase = encryptionMapping["passphrase_file"] {
+                throw passphrase.error("is set beside recipients; age encrypts to recipients or to a passphrase, not both: keep one")
+            }
             let list = try recipients.stringList()
-            for (index, recipient) in list.enumerated() where !recipient.hasPrefix("age1") {
-                throw try recipients.list()[index].error("'\(recipient)' is not an age recipient (age1...)")
+            for (index, recipient) in list.enumerated() where !Self.isAgeRecipient(recipient) {
+                throw try recipients.list()[index].error(
+                    "'\(recipient.prefix(16))…' is not an age X25519 recipient (the age1… public key `age-keygen` prints)")
             }
             encryption = .recipients(list)
         } else if let file = encryptionMapping["passphrase_file"] {
@@ -199,8 +210,9 @@ public struct BackupConfiguration: Sendable {
                     rowCounts: try values["row_counts"]?.bool() ?? true,
                     compression: compression
                 )
-                if (source.service == nil) == (source.host == nil) {
-                    throw body.error("a postgres source names either a compose 'service' or a 'host'")
+                // With a service, `host` is optional: the address inside its container (e.g. a socket directory).
+                if source.service == nil, source.host == nil {
+                    throw body.error("a postgres source names a compose 'service' (dumped inside its container) or a 'host'")
                 }
                 sources.append(.postgres(source))
             case "redis":

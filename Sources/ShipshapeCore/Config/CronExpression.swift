@@ -51,7 +51,17 @@ public struct CronExpression: Sendable, Equatable {
         weekdays = Set(try Self.field(fields[4], name: "day of week", range: 0...7, text: text).map { $0 % 7 })
         daysRestricted = fields[2] != "*"
         weekdaysRestricted = fields[4] != "*"
+        // Only the day of month decides the day: some month listed must have one of the days listed (February
+        // its 29th in leap years), or the schedule never fires and a backup silently never runs.
+        if daysRestricted, !weekdaysRestricted, !months.contains(where: { month in days.contains { $0 <= Self.longestMonth[month - 1] } }) {
+            throw Invalid(
+                message: "'\(text)' never runs: no month it names has day \(days.sorted().map(String.init).joined(separator: ","))",
+                hint: "Pick a day the months it names have: up to 29 for February (29 only in leap years), 30 for April, June, September and November.")
+        }
     }
+
+    /// The days of each month in its longest year (February in a leap year).
+    static let longestMonth = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
 
     private static func field(_ field: String, name: String, range: ClosedRange<Int>, text: String) throws(Invalid) -> Set<Int> {
         var values = Set<Int>()

@@ -1,12 +1,12 @@
 /// Bech32 (BIP 173) without the 90-character limit, as age uses for recipients and identities.
-enum Bech32 {
+public enum Bech32 {
     private static let charset = Array("qpzry9x8gf2tvdw0s3jn54khce6mua7l".utf8)
     private static let generator: [UInt32] = [0x3b6a_57b2, 0x2650_8e6d, 0x1ea1_19fa, 0x3d42_33dd, 0x2a14_62b3]
     private static let separator = UInt8(ascii: "1")
     private static let checksumLength = 6
 
     /// Encodes `data` under `prefix`; the case of the prefix decides the case of the result.
-    static func encode(prefix: String, data: [UInt8]) -> String {
+    public static func encode(prefix: String, data: [UInt8]) -> String {
         let lowerPrefix = Array(prefix.lowercased().utf8)
         let values = convertBits(data, from: 8, to: 5, pad: true) ?? []
         let checksum = makeChecksum(prefix: lowerPrefix, values: values)
@@ -17,7 +17,7 @@ enum Bech32 {
     }
 
     /// Decodes a Bech32 string, returning its lowercased prefix and data, or nil when invalid.
-    static func decode(_ text: String) -> (prefix: String, data: [UInt8])? {
+    public static func decode(_ text: String) -> (prefix: String, data: [UInt8])? {
         guard text == text.lowercased() || text == text.uppercased() else { return nil }
         let bytes = Array(text.lowercased().utf8)
         guard let separatorIndex = bytes.lastIndex(of: separator), separatorIndex > 0,
